@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    """Spaces, posts, comments, reactions and Talk it out."""
+
+    name = "community"

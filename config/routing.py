@@ -1,0 +1,5 @@
+"""Every app's WebSocket routes, in one list for the ASGI router and for tests."""
+
+from realtime.routing import websocket_urlpatterns as realtime_routes
+
+websocket_urlpatterns = [*realtime_routes]

@@ -1,0 +1,256 @@
+"""Sammen settings: one module, driven by environment variables (12-factor).
+
+The embedded default (no variables set) runs on SQLite and the in-memory channel layer, so one
+command starts Sammen with no servers. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and
+Redis; `DJANGO_ENV=production` refuses to start without them (see the checks at the bottom).
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+PRODUCTION = env("DJANGO_ENV", default="embedded") == "production"
+
+DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
+SECRET_KEY = (
+    env("DJANGO_SECRET_KEY")
+    if PRODUCTION
+    else env("DJANGO_SECRET_KEY", default="dev-insecure-only-for-the-embedded-default")
+)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "guardian",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "accounts",
+    "realtime",
+    "community",
+    "moderation",
+    "journeys",
+    "toolkit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PreferredLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes documents
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "accounts.context_processors.crisis_lines",
+            ],
+        },
+    },
+]
+
+# --- Data stores -------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the in-process worker and the web server share one file.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", default="")
+
+
+def redis_channel_layer(url: str) -> dict[str, object]:
+    """The Redis channel layer with host dicts, not bare URLs.
+
+    redis-py 8 defaults to socket_timeout=5 s and max_connections=100; channels_redis blocks 5 s
+    in BZPOPMIN, so with those defaults every idle consumer dies with TimeoutError about every 5 s
+    and messages are lost (DESIGN.md section 5, channels_redis issue 422).
+    """
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": url, "socket_timeout": 30, "max_connections": 2000}],
+            # group_expiry must stay above daphne's --websocket_timeout (see docker-compose.yml).
+            "group_expiry": 86400,
+            "capacity": 1000,
+        },
+    }
+
+
+CHANNEL_LAYERS = {
+    "default": (
+        redis_channel_layer(REDIS_URL)
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Durable background work (screening). The database backend means the embedded default and
+# production run the same code path; only where the worker process runs differs.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Accounts, auth, sessions --------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out log-ins
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+ANONYMOUS_USER_NAME = None  # guardian: anonymous users never hold object permissions
+
+# Login lockout (django-axes): 5 failures per handle+IP lock that pair for 30 minutes.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+
+# --- i18n: Danish first, English second --------------------------------------------------------
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Dansk")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Copenhagen"
+USE_TZ = True
+
+# --- Crisis lines: the one configurable place (shown on every page) ----------------------------
+CRISIS_LINES = [
+    {
+        "name": "Livslinien",
+        "number": "70 201 201",
+        "tel": "+4570201201",
+        "hours": _("hver dag 11-05"),
+    },
+    {
+        "name": "Børnetelefonen",
+        "number": "116 111",
+        "tel": "116111",
+        "hours": _("døgnet rundt, for dig under 23"),
+    },
+    {"name": _("Alarmcentralen"), "number": "112", "tel": "112", "hours": _("ved akut fare")},
+]
+
+# --- Static, e-mail ----------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not PRODUCTION  # serve straight from the apps without collectstatic
+if PRODUCTION:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if PRODUCTION
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
+)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Sammen <noreply@sammen.invalid>")
+if PRODUCTION:
+    EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+
+# --- Realtime limits ---------------------------------------------------------------------------
+# The largest legitimate client frame is a small JSON control message (writes go over HTTP).
+WEBSOCKET_MAX_MESSAGE_BYTES = 4096
+WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", default=8)
+
+# --- Risk model ----------------------------------------------------------------------------------
+RISK_SCORER = env("RISK_SCORER", default="transformer")  # the real model, also embedded
+RISK_MODEL_PATH = env("RISK_MODEL_PATH", default=str(BASE_DIR / "ml" / "weights"))
+
+# --- Logging: structured events, never post bodies ---------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- Production: fail fast, and pass `check --deploy --fail-level WARNING` ---------------------
+if PRODUCTION:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("Production requires a PostgreSQL DATABASE_URL.")
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "Production requires REDIS_URL; the in-memory layer is per-process."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("Production requires DJANGO_ALLOWED_HOSTS.")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be long and random (50+ characters).")
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"

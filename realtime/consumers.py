@@ -1,0 +1,128 @@
+"""Push-only sockets. Clients write over HTTP; the only frames a client sends are small controls.
+
+`AuthenticatedJsonConsumer` is the base every app's consumer uses: it refuses anonymous users,
+closes on oversize or malformed frames, and caps the sockets one user may hold open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, ClassVar
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+CLOSE_POLICY = 4403  # not allowed: anonymous, or the permission check failed
+CLOSE_TOO_BIG = 1009  # RFC 6455: message too big
+CLOSE_BAD_FRAME = 4400  # not JSON, or not an object
+CLOSE_TOO_MANY = 4429  # too many sockets for this user
+_SOCKET_COUNT_TTL = 60 * 60 * 2
+
+
+def _socket_key(user_id: int) -> str:
+    return f"realtime:sockets:{user_id}"
+
+
+class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """Base consumer: auth, frame limits, socket cap. Subclasses define `groups_for_user`."""
+
+    counted: bool = False
+    handled_client_types: ClassVar[set[str]] = {"ping"}
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_POLICY)
+            return
+        if not await self._take_socket_slot(user.pk):
+            logger.info("realtime.socket.refused_cap", extra={"user_id": user.pk})
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        self.counted = True
+        allowed = await self.authorise(user)
+        if not allowed:
+            await self.close(code=CLOSE_POLICY)
+            return
+        for group in await self.groups_for_user(user):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)
+        await self.accept()
+        await self.on_accepted(user)
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.counted:
+            await self._release_socket_slot(self.scope["user"].pk)
+            self.counted = False
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
+        if len(raw.encode("utf-8")) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            content = json.loads(raw)
+        except ValueError:
+            await self.send_json({"type": "error", "error": "bad_frame"})
+            await self.close(code=CLOSE_BAD_FRAME)
+            return
+        if not isinstance(content, dict) or content.get("type") not in self.handled_client_types:
+            await self.send_json({"type": "error", "error": "unknown_type"})
+            return
+        await self.handle_client_message(content)
+
+    async def handle_client_message(self, content: dict[str, Any]) -> None:
+        if content["type"] == "ping":
+            await self.send_json({"type": "pong"})
+
+    # Hooks for subclasses -------------------------------------------------------------------
+    async def authorise(self, user: Any) -> bool:
+        return True
+
+    async def groups_for_user(self, user: Any) -> list[str]:
+        return []
+
+    async def on_accepted(self, user: Any) -> None:
+        return None
+
+    # Socket cap ------------------------------------------------------------------------------
+    @database_sync_to_async
+    def _take_socket_slot(self, user_id: int) -> bool:
+        key = _socket_key(user_id)
+        cache.add(key, 0, timeout=_SOCKET_COUNT_TTL)
+        count = cache.incr(key)
+        if count > settings.WEBSOCKET_MAX_SOCKETS_PER_USER:
+            cache.decr(key)
+            return False
+        cache.touch(key, _SOCKET_COUNT_TTL)
+        return True
+
+    @database_sync_to_async
+    def _release_socket_slot(self, user_id: int) -> None:
+        try:
+            if cache.decr(_socket_key(user_id)) < 0:
+                cache.set(_socket_key(user_id), 0, timeout=_SOCKET_COUNT_TTL)
+        except ValueError:  # the counter expired meanwhile
+            pass
+
+
+class HeartbeatConsumer(AuthenticatedJsonConsumer):
+    """Proves a socket is authenticated and origin-checked; answers pings, joins the user group."""
+
+    async def groups_for_user(self, user: Any) -> list[str]:
+        from realtime import groups
+
+        return [groups.user(user.pk)]
+
+    async def on_accepted(self, user: Any) -> None:
+        await self.send_json({"type": "hello", "user": user.username})
+
+    async def user_notice(self, event: dict[str, Any]) -> None:
+        """Handles "user.notice" events sent to the user's own group."""
+        await self.send_json(event)

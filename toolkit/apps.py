@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ToolkitConfig(AppConfig):
+    """The personal coping toolkit, the safety plan and check-ins."""
+
+    name = "toolkit"
