@@ -269,9 +269,7 @@ def build_tokenizer_json(image: E5Image) -> str:
     from tokenizers.processors import TemplateProcessing
 
     deleted = sorted(cp for cp, out in image.normalisation.items() if out == "")
-    spaced = sorted(
-        cp for cp, out in image.normalisation.items() if out == " " and chr(cp) != " "
-    )
+    spaced = sorted(cp for cp, out in image.normalisation.items() if out == " " and chr(cp) != " ")
 
     def char_class(codepoints: list[int]) -> str:
         return "[" + "".join(f"\\x{{{cp:x}}}" for cp in codepoints) + "]"
@@ -284,8 +282,12 @@ def build_tokenizer_json(image: E5Image) -> str:
     # around NFKC. The 73 other codepoints where this Unicode's NFKC is newer than the map are
     # rare historic or modifier letters and are left to NFKC (documented gap).
     kept = [cp for cp in _NFKC_EXCEPTIONS if cp not in image.normalisation]
-    protect = [normalizers.Replace(chr(cp), chr(_PRIVATE_USE_BASE + i)) for i, cp in enumerate(kept)]
-    restore = [normalizers.Replace(chr(_PRIVATE_USE_BASE + i), chr(cp)) for i, cp in enumerate(kept)]
+    protect = [
+        normalizers.Replace(chr(cp), chr(_PRIVATE_USE_BASE + i)) for i, cp in enumerate(kept)
+    ]
+    restore = [
+        normalizers.Replace(chr(_PRIVATE_USE_BASE + i), chr(cp)) for i, cp in enumerate(kept)
+    ]
     tokenizer.normalizer = normalizers.Sequence(
         [
             normalizers.Replace(Regex(char_class(deleted)), ""),
@@ -299,7 +301,9 @@ def build_tokenizer_json(image: E5Image) -> str:
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(
         replacement="\u2581", prepend_scheme="always", split=True
     )
-    tokenizer.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
+    tokenizer.decoder = decoders.Metaspace(
+        replacement="\u2581", prepend_scheme="always", split=True
+    )
     bos, eos = image.pieces[image.bos], image.pieces[image.eos]
     tokenizer.post_processor = TemplateProcessing(
         single=f"{bos} $A {eos}",
@@ -437,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; prints one status line and returns the exit code."""
     parser = argparse.ArgumentParser(prog=BUILD_COMMAND, description=__doc__.splitlines()[0])
     parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR)
-    parser.add_argument("--force", action="store_true", help="rebuild even if the manifest verifies")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild even if the manifest verifies"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     started = time.perf_counter()

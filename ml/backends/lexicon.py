@@ -204,7 +204,9 @@ def match_rules(text: str) -> list[RuleHit]:
             lowered_by = document_context
         if lowered_by is not None:
             level = _lower(level, lowered_by)
-        hits.append(RuleHit(start, end, phrase.level, level, phrase.category, phrase.source, lowered_by))
+        hits.append(
+            RuleHit(start, end, phrase.level, level, phrase.category, phrase.source, lowered_by)
+        )
     hits.sort(key=lambda h: (h.start, h.end))
     return hits
 
@@ -214,7 +216,9 @@ def rule_floor(hits: Sequence[RuleHit]) -> RiskLevel:
     return max((h.level for h in hits), default=RiskLevel.NONE)
 
 
-def hit_evidence(hits: Sequence[RuleHit], *, min_level: RiskLevel = RiskLevel.LOW) -> list[Evidence]:
+def hit_evidence(
+    hits: Sequence[RuleHit], *, min_level: RiskLevel = RiskLevel.LOW
+) -> list[Evidence]:
     """Evidence spans for hits at or above ``min_level``, merged when identical."""
     seen: dict[tuple[int, int], float] = {}
     for hit in hits:
