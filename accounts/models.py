@@ -211,3 +211,49 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} {self.version} by user {self.user_id}"
+
+
+class CareLink(models.Model):
+    """A youth on a clinician's caseload, with the consent scopes the youth controls.
+
+    Each scope is off until the youth turns it on; the youth can end the link at any time.
+    Apps enforce scopes with django-guardian object permissions granted from these flags.
+    """
+
+    class Scope(models.TextChoices):
+        ACTIVITY = "activity", _("Aktivitetsoversigt")
+        JOURNEYS = "journeys", _("Fremskridt i rejser")
+        REFLECTIONS = "reflections", _("Refleksioner")
+        TOOLKIT = "toolkit", _("Værktøjskasse og sikkerhedsplan")
+        CHECKINS = "checkins", _("Check-ins")
+        POSTS = "posts", _("Indlæg")
+
+    youth = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_links"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caseload_links"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="care_links")
+    scopes = models.JSONField(default=list, blank=True)  # list of Scope values the youth allows
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["youth", "clinician"],
+                condition=models.Q(ended_at__isnull=True),
+                name="accounts_carelink_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"care link {self.youth_id} -> {self.clinician_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    def allows(self, scope: str) -> bool:
+        return self.is_active and scope in self.scopes
