@@ -191,7 +191,7 @@ CRISIS_LINES = [
 
 # --- Static, e-mail ----------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None  # collectstatic in production only
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION  # serve straight from the apps without collectstatic
 if PRODUCTION:
@@ -230,6 +230,45 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Moderation policy ---------------------------------------------------------------------------
+# Clinical policy in one place (issue 5, DESIGN.md section 3). Every value is a decision a clinical
+# lead signs off; change it here, not in code.
+MODERATION = {
+    # Time from a flag opening to a human acting on it, per tier, in seconds.
+    "SLA_SECONDS": {
+        "crisis": 5 * 60,  # suicidal intent, plan or goodbye: a clinician within 5 minutes
+        "elevated": 30 * 60,  # self-harm, passive death wishes, disordered eating: 30 minutes
+        "unscored": 15 * 60,  # the model failed: a human reads it before anything is published
+        "review": 30 * 60,  # posts of an author under forced pre-moderation
+        "report": 24 * 60 * 60,  # a user report: within a day
+    },
+    # After each escalation step the next rung gets this long before the flag climbs again.
+    "ESCALATION_STEP_SECONDS": env.int("MODERATION_ESCALATION_STEP_SECONDS", default=5 * 60),
+    # The ladder a flag climbs when its time runs out: rung 0, 1, 2.
+    "LADDER": ("peer_worker", "duty_clinician", "on_call_clinician"),
+    # A claim lapses after this long without a resolution, so a closed laptop never hides a flag.
+    "CLAIM_SECONDS": 10 * 60,
+    # A post still PENDING after this long is re-enqueued by the sweep (invariant 2).
+    "SWEEP_OLDER_THAN_SECONDS": env.int("MODERATION_SWEEP_OLDER_THAN_SECONDS", default=120),
+    # How often `moderation_tick --loop` runs the sweep and the escalation ladder.
+    "TICK_SECONDS": env.int("MODERATION_TICK_SECONDS", default=15),
+    # Posts scored together in one model call when several wait.
+    "BATCH_SIZE": env.int("MODERATION_BATCH_SIZE", default=16),
+    # A model call that takes longer than this is treated as a failure (fail closed: held).
+    "SCORE_TIMEOUT_SECONDS": env.float("MODERATION_SCORE_TIMEOUT_SECONDS", default=20.0),
+    # After the model fails to load, wait this long before trying to load it again.
+    "MODEL_RETRY_SECONDS": 60,
+    # The dashboard shows "model degraded" while an unscored assessment is this recent.
+    "DEGRADED_WINDOW_SECONDS": 15 * 60,
+    # Low-level posts stay on the peer workers' watch list this long.
+    "WATCH_LIST_HOURS": 48,
+    # Graduated sanctions: the n-th restriction of an author lasts this many hours (capped).
+    "SANCTION_LADDER_HOURS": (24, 72, 7 * 24, 30 * 24),
+    # Where on-call pages go when no rota entry has an e-mail address.
+    "ON_CALL_FALLBACK_EMAIL": env("MODERATION_ON_CALL_FALLBACK_EMAIL", default=""),
+}
+# --- End of moderation policy ---------------------------------------------------------------------
 
 # --- Production: fail fast, and pass `check --deploy --fail-level WARNING` ---------------------
 if PRODUCTION:

@@ -1,0 +1,141 @@
+"""Fixtures shared by every app's tests, and the rule that CI never skips a real service.
+
+Tests marked `redis`, `postgres`, `browser` or `model` need a real Redis, PostgreSQL, Chromium or
+the built model. Locally a missing one skips the test with the reason; with CI=true it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def missing_service(reason: str) -> None:
+    """Skip locally; fail in CI, where every service must be there."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing service is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters and socket slots live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A live Redis URL (REDIS_TEST_URL); the database is flushed by the test that uses it."""
+    if not _redis_reachable(REDIS_TEST_URL):
+        missing_service(f"Redis is not reachable at {REDIS_TEST_URL}")
+    return REDIS_TEST_URL
+
+
+@pytest.fixture
+def redis_channel_layers(redis_url: str, settings: Any) -> Iterator[dict[str, Any]]:
+    """Point the default channel layer at real Redis for one test."""
+    from channels.layers import channel_layers
+
+    from config.settings import redis_channel_layer
+
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}
+    channel_layers.backends.clear()
+    yield settings.CHANNEL_LAYERS
+    channel_layers.backends.clear()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        missing_service(
+            "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+        )
+    if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        missing_service(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (no downloaded browsers on these machines)."""
+    if not shutil.which(CHROMIUM):
+        missing_service(f"Chromium not found at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # live server fixtures here are synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_page(browser: Any) -> Iterator[Any]:
+    """A fresh page with a phone-sized viewport (mobile first)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="da-DK")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+class LiveServer:
+    """A daphne process serving the whole ASGI app (HTTP and WebSockets) on the test database."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def daphne_live_server(transactional_db: None, settings: Any) -> Iterator[LiveServer]:
+    """Start daphne in a forked process, as channels' ChannelsLiveServerTestCase does.
+
+    Needs a file-based test database (config/test_settings.py sets one for SQLite) and the
+    transactional_db fixture, so rows a test creates are visible to the server process.
+    """
+    from functools import partial
+
+    from channels.testing.live import make_application, set_database_connection
+    from daphne.testing import DaphneProcess
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    process = DaphneProcess(
+        host="127.0.0.1",
+        get_application=partial(make_application, static_wrapper=None),
+        setup=set_database_connection,
+    )
+    process.start()
+    if not process.ready.wait(timeout=30):
+        process.terminate()
+        raise RuntimeError("daphne did not start within 30 s")
+    try:
+        yield LiveServer(process.port.value)
+    finally:
+        process.terminate()
+        process.join(timeout=10)
