@@ -1,0 +1,322 @@
+"""The transformer scorer: e5 windows, a small committed head, per-language thresholds.
+
+Pipeline for each text: cut into token windows (``ml.encoder``), embed each window, apply
+the head (softmax over levels plus a sigmoid per category), calibrate per language (Platt
+maps fitted by ``python -m ml.train``), pick the level with per-language thresholds chosen
+for target recall, take the maximum over windows, then apply the rule floor from the
+lexicon (which can only raise). Evidence comes from sentence or phrase occlusion on the
+highest-scoring window, plus the rule hits.
+
+This is the only module in ``ml`` that imports torch at import time (through the encoder).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ml.backends.lexicon import (
+    LEXICON_VERSION,
+    RULE_PROBABILITY,
+    RuleHit,
+    hit_categories,
+    hit_evidence,
+    match_rules,
+    rule_floor,
+)
+from ml.encoder import Encoder, Window
+from ml.errors import BUILD_COMMAND, ModelUnavailable
+from ml.language import LANGUAGES, detect_language
+from ml.types import Evidence, RiskLevel, RiskScore
+
+logger = logging.getLogger("ml.backends.transformer")
+
+DEFAULT_HEAD_DIR = Path(__file__).resolve().parent.parent / "model"
+LEVEL_NAMES = tuple(level.label for level in RiskLevel)
+SCORED_LEVELS = (RiskLevel.LOW, RiskLevel.ELEVATED, RiskLevel.CRISIS)
+MAX_OCCLUSION_SEGMENTS = 12
+CATEGORY_THRESHOLD = 0.5
+_SENTENCE_END = re.compile(r"[^.!?\n]+[.!?\n]*")
+_PHRASE_BREAK = re.compile(r"[^,;:\u2013\u2014-]+[,;:\u2013\u2014-]*")
+
+
+@dataclass(frozen=True)
+class Head:
+    """The trained head and its per-language calibration and thresholds (plain arrays)."""
+
+    level_weight: np.ndarray  # [dim, 4]
+    level_bias: np.ndarray  # [4]
+    category_weight: np.ndarray  # [dim, n_categories]
+    category_bias: np.ndarray  # [n_categories]
+    categories: tuple[str, ...]
+    calibration: dict[str, dict[str, tuple[float, float]]]  # lang -> level -> (a, b)
+    thresholds: dict[str, dict[str, float]]  # lang -> level -> threshold on calibrated score
+    version: str
+    encoder_sha256: str
+
+    def level_scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """Uncalibrated P(level >= k) for k = low, elevated, crisis: shape [n, 3]."""
+        logits = embeddings @ self.level_weight + self.level_bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        at_least = np.cumsum(probs[:, ::-1], axis=1)[:, ::-1]  # P(>=0), P(>=1), ...
+        return at_least[:, 1:]
+
+    def calibrated(self, scores: np.ndarray, lang: str) -> np.ndarray:
+        """Platt-map each column of ``level_scores`` with the language's fitted (a, b)."""
+        clipped = np.clip(scores, 1e-6, 1 - 1e-6)
+        logit = np.log(clipped / (1 - clipped))
+        out = np.empty_like(scores)
+        for column, level in enumerate(SCORED_LEVELS):
+            a, b = self.calibration[lang][level.label]
+            out[:, column] = 1.0 / (1.0 + np.exp(-(a * logit[:, column] + b)))
+        return out
+
+    def levels(self, calibrated: np.ndarray, lang: str) -> np.ndarray:
+        """The highest level whose calibrated score reaches its threshold, per row."""
+        result = np.zeros(len(calibrated), dtype=np.int64)
+        for column, level in enumerate(SCORED_LEVELS):
+            reached = calibrated[:, column] >= self.thresholds[lang][level.label]
+            result = np.where(reached, int(level), result)
+        return result
+
+    def category_probs(self, embeddings: np.ndarray) -> np.ndarray:
+        """Independent sigmoid probability per category: shape [n, n_categories]."""
+        logits = embeddings @ self.category_weight + self.category_bias
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
+    """Load the committed head; raise ModelUnavailable if any artefact is missing or bad."""
+    try:
+        with np.load(head_dir / "head.npz", allow_pickle=False) as arrays:
+            level_weight = np.asarray(arrays["level_weight"], dtype=np.float32)
+            level_bias = np.asarray(arrays["level_bias"], dtype=np.float32)
+            category_weight = np.asarray(arrays["category_weight"], dtype=np.float32)
+            category_bias = np.asarray(arrays["category_bias"], dtype=np.float32)
+        schema = json.loads((head_dir / "labels.json").read_text(encoding="utf-8"))
+        calibration_raw = json.loads((head_dir / "calibration.json").read_text(encoding="utf-8"))
+        thresholds_raw = json.loads((head_dir / "thresholds.json").read_text(encoding="utf-8"))
+        calibration = {
+            lang: {
+                level.label: (
+                    float(calibration_raw[lang][level.label]["a"]),
+                    float(calibration_raw[lang][level.label]["b"]),
+                )
+                for level in SCORED_LEVELS
+            }
+            for lang in LANGUAGES
+        }
+        thresholds = {
+            lang: {level.label: float(thresholds_raw[lang][level.label]) for level in SCORED_LEVELS}
+            for lang in LANGUAGES
+        }
+        categories = tuple(schema["categories"])
+        if tuple(schema["levels"]) != LEVEL_NAMES or level_weight.shape[1] != len(LEVEL_NAMES):
+            raise ValueError("level schema does not match ml.types.RiskLevel")
+        if category_weight.shape != (level_weight.shape[0], len(categories)):
+            raise ValueError("category head shape does not match the label schema")
+        if not np.isfinite(level_weight).all() or not np.isfinite(category_weight).all():
+            raise ValueError("head weights contain non-finite values")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelUnavailable(
+            f"risk head at {head_dir} is missing or invalid ({error}); restore ml/model/ from git "
+            "or retrain with `python -m ml.train`"
+        ) from error
+    return Head(
+        level_weight=level_weight,
+        level_bias=level_bias,
+        category_weight=category_weight,
+        category_bias=category_bias,
+        categories=categories,
+        calibration=calibration,
+        thresholds=thresholds,
+        version=str(schema["model_version"]),
+        encoder_sha256=str(schema.get("encoder_sha256", "")),
+    )
+
+
+def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences within [start, end); a single sentence falls back to phrases, then words."""
+    piece = text[start:end]
+    spans = [(start + m.start(), start + m.end()) for m in _SENTENCE_END.finditer(piece)]
+    spans = [(s, e) for s, e in spans if text[s:e].strip()]
+    if len(spans) <= 1:
+        spans = [(start + m.start(), start + m.end()) for m in _PHRASE_BREAK.finditer(piece)]
+        spans = [(s, e) for s, e in spans if text[s:e].strip()]
+    if len(spans) <= 1:
+        words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", piece)]
+        chunk = max(1, len(words) // 4)  # about four chunks of words for a one-liner
+        spans = [
+            (words[i][0], words[min(i + chunk, len(words)) - 1][1])
+            for i in range(0, len(words), chunk)
+        ]
+    while len(spans) > MAX_OCCLUSION_SEGMENTS:  # merge neighbours to bound the cost
+        spans = [
+            (spans[i][0], spans[min(i + 1, len(spans) - 1)][1]) for i in range(0, len(spans), 2)
+        ]
+    return spans
+
+
+class TransformerScorer:
+    """The production scorer: encoder + head + per-language thresholds + the rule floor."""
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        *,
+        head_dir: str | Path | None = None,
+        num_threads: int = 1,
+        quantize_int8: bool = False,
+        with_evidence: bool = True,
+        batch_size: int = 32,
+    ) -> None:
+        self.head = load_head(Path(head_dir) if head_dir else DEFAULT_HEAD_DIR)
+        self.encoder = Encoder(model_path, num_threads=num_threads, quantize_int8=quantize_int8)
+        if self.head.encoder_sha256 and not self.head.encoder_sha256.startswith(
+            self.encoder.encoder_hash
+        ):
+            raise ModelUnavailable(
+                "the encoder weights differ from the ones the head was trained on; "
+                f"run `{BUILD_COMMAND} --force`"
+            )
+        self.model_version = f"{self.head.version}+{LEXICON_VERSION}"
+        self.with_evidence = with_evidence
+        self.batch_size = batch_size
+
+    def _window_results(
+        self, texts: Sequence[str], langs: Sequence[str]
+    ) -> tuple[list[Window], np.ndarray, np.ndarray, np.ndarray]:
+        """Embed all windows; return windows, calibrated scores, levels and category probs."""
+        embeddings, windows = self.encoder.embed_windows(texts, batch_size=self.batch_size)
+        raw = self.head.level_scores(embeddings)
+        calibrated = np.empty_like(raw)
+        levels = np.zeros(len(windows), dtype=np.int64)
+        owners = np.array([w.text_index for w in windows], dtype=np.int64)
+        for lang in LANGUAGES:
+            rows = np.array([langs[i] == lang for i in owners], dtype=bool)
+            if rows.any():
+                calibrated[rows] = self.head.calibrated(raw[rows], lang)
+                levels[rows] = self.head.levels(calibrated[rows], lang)
+        return windows, calibrated, levels, self.head.category_probs(embeddings)
+
+    def score_batch(self, texts: Sequence[str]) -> list[RiskScore]:
+        """Score texts in order; one RiskScore per input. Raises only RiskScoringError."""
+        clean = [_clean(text) for text in texts]
+        if not clean:
+            return []
+        langs = [detect_language(text) for text in clean]
+        windows, calibrated, levels, category_probs = self._window_results(clean, langs)
+        best: dict[int, int] = {}
+        for row, window in enumerate(windows):
+            current = best.get(window.text_index)
+            key = (levels[row], calibrated[row, 1], calibrated[row, 2])
+            if current is None or key > (
+                levels[current],
+                calibrated[current, 1],
+                calibrated[current, 2],
+            ):
+                best[window.text_index] = row
+        results = []
+        for index, text in enumerate(clean):
+            row = best[index]
+            window = windows[row]
+            model_level = RiskLevel(int(levels[row]))
+            probability = float(calibrated[row, 1])  # calibrated P(needs a human: elevated+)
+            hits = match_rules(text)
+            floor = rule_floor(hits)
+            level = max(model_level, floor)
+            categories = self._categories(category_probs[row], model_level, hits)
+            evidence: list[Evidence] = []
+            if self.with_evidence and model_level >= RiskLevel.LOW:
+                evidence = self._occlusion(text, window, langs[index], model_level)
+            evidence = _merge_evidence(evidence, hit_evidence(hits))
+            if level > RiskLevel.NONE and not categories:
+                categories = [self.head.categories[int(np.argmax(category_probs[row]))]]
+            results.append(
+                RiskScore(
+                    level=level,
+                    probability=max(probability, RULE_PROBABILITY[floor]),
+                    categories=tuple(categories) if level > RiskLevel.NONE else (),
+                    evidence=tuple(evidence),
+                    model_version=self.model_version,
+                )
+            )
+        return results
+
+    def _categories(
+        self, probs: np.ndarray, model_level: RiskLevel, hits: Sequence[RuleHit]
+    ) -> list[str]:
+        categories: list[str] = []
+        if model_level >= RiskLevel.LOW:
+            order = np.argsort(-probs)
+            categories = [self.head.categories[i] for i in order if probs[i] >= CATEGORY_THRESHOLD]
+        for category in hit_categories(hits):
+            if category not in categories:
+                categories.append(category)
+        return categories
+
+    def _occlusion(self, text: str, window: Window, lang: str, level: RiskLevel) -> list[Evidence]:
+        """Spans whose removal lowers the calibrated score of the predicted level most."""
+        segments = _segments(text, window.char_start, window.char_end)
+        if len(segments) < 2:
+            return [Evidence(window.char_start, window.char_end, 1.0)] if segments else []
+        column = SCORED_LEVELS.index(level)
+        base_text = text[window.char_start : window.char_end]
+        variants = [base_text]
+        for start, end in segments:
+            variants.append(text[window.char_start : start] + " " + text[end : window.char_end])
+        encodings = self.encoder.tokenizer.encode_batch(variants, add_special_tokens=False)
+        ids = [e.ids[: len(window.token_ids) + 8] for e in encodings]
+        embeddings = self.encoder.embed_ids(ids, batch_size=self.batch_size)
+        scores = self.head.calibrated(self.head.level_scores(embeddings), lang)[:, column]
+        base = float(scores[0])
+        drops = [(base - float(s), span) for s, span in zip(scores[1:], segments, strict=True)]
+        useful = [(d, span) for d, span in drops if d > 0.02]
+        if not useful:
+            best_drop, best_span = max(drops)
+            useful = [(max(best_drop, 0.0), best_span)]
+        total = sum(d for d, _ in useful) or 1.0
+        useful.sort(key=lambda item: -item[0])
+        return [
+            Evidence(_strip_start(text, s, e), _strip_end(text, s, e), round(d / total, 4))
+            for d, (s, e) in useful[:3]
+        ]
+
+
+def _strip_start(text: str, start: int, end: int) -> int:
+    while start < end and text[start].isspace():
+        start += 1
+    return start
+
+
+def _strip_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _merge_evidence(model: Sequence[Evidence], rules: Sequence[Evidence]) -> list[Evidence]:
+    """Union of model and rule spans, sorted by position, duplicates keep the larger weight."""
+    merged: dict[tuple[int, int], float] = {}
+    for item in (*model, *rules):
+        key = (item.start, item.end)
+        merged[key] = max(item.weight, merged.get(key, 0.0))
+    return [Evidence(s, e, w) for (s, e), w in sorted(merged.items())]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Replace control characters with spaces so offsets stay aligned with the input."""
+    if not isinstance(text, str):
+        raise TypeError(f"texts must be str, not {type(text).__name__}")
+    return _CONTROL.sub(" ", text)

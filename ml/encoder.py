@@ -1,0 +1,218 @@
+"""The e5 sentence encoder built by ``python -m ml.build_encoder``: load, window, embed.
+
+multilingual-e5-small expects a ``"query: "`` prefix and mean pooling over all tokens
+(specials included). Long texts are cut into overlapping token windows so one alarming
+sentence in a long post keeps its own embedding instead of being averaged away; the risk
+head scores every window and takes the maximum. ``embed`` averages the windows instead,
+which is what similarity search (journey recommendations) wants.
+
+Importing this module imports torch; the rule layer never imports it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ml.build_encoder import (
+    DEFAULT_WEIGHTS_DIR,
+    ENCODER_SUBDIR,
+    MANIFEST_NAME,
+    sha256_file,
+)
+from ml.errors import BUILD_COMMAND, ModelUnavailable
+
+logger = logging.getLogger("ml.encoder")
+
+QUERY_PREFIX = "query: "
+WINDOW_TOKENS = 128  # content tokens per window; most posts fit in one
+WINDOW_STRIDE = 112  # 16 tokens of overlap so a sentence cut at a border appears whole once
+DEFAULT_BATCH_SIZE = 32
+_BOS_ID, _EOS_ID, _PAD_ID = 0, 2, 1
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One window of one text: which text, and the character span it covers."""
+
+    text_index: int
+    char_start: int
+    char_end: int
+    token_ids: tuple[int, ...]
+
+
+def resolve_encoder_dir(model_path: str | Path | None) -> Path:
+    """Accept either the weights root (``ml/weights``) or the encoder dir itself."""
+    root = Path(model_path) if model_path else DEFAULT_WEIGHTS_DIR
+    if root.name == ENCODER_SUBDIR or (root / MANIFEST_NAME).exists():
+        return root
+    return root / ENCODER_SUBDIR
+
+
+def verify_encoder_dir(encoder_dir: Path) -> str:
+    """Check every file against the manifest; return a short hash identifying the encoder.
+
+    Raises ModelUnavailable naming the build command when anything is missing or differs,
+    so corrupt weights never produce silently wrong scores.
+    """
+    manifest_path = encoder_dir / MANIFEST_NAME
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files: dict[str, str] = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelUnavailable(
+            f"encoder weights missing or unreadable at {encoder_dir} ({error}); "
+            f"run `{BUILD_COMMAND}`"
+        ) from error
+    for name, expected in sorted(files.items()):
+        path = encoder_dir / name
+        try:
+            actual = sha256_file(path)
+        except OSError as error:
+            raise ModelUnavailable(
+                f"encoder file {path} is missing ({error}); run `{BUILD_COMMAND}`"
+            ) from error
+        if actual != expected:
+            raise ModelUnavailable(
+                f"encoder file {path} is corrupt (sha256 mismatch); run `{BUILD_COMMAND} --force`"
+            )
+    return files["model.safetensors"][:16]
+
+
+class Encoder:
+    """multilingual-e5-small on CPU with an explicit torch thread count.
+
+    Thread safety: one instance may be shared; a lock serialises forward passes because
+    torch's intra-op pool is per process anyway.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        num_threads: int = 1,
+        quantize_int8: bool = False,
+        verify: bool = True,
+    ) -> None:
+        self.encoder_dir = resolve_encoder_dir(model_path)
+        self.encoder_hash = verify_encoder_dir(self.encoder_dir) if verify else "unverified"
+        torch.set_num_threads(max(1, int(num_threads)))
+        try:
+            from tokenizers import Tokenizer
+            from transformers import BertModel
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
+
+            self.tokenizer = Tokenizer.from_file(str(self.encoder_dir / "tokenizer.json"))
+            self.tokenizer.no_padding()
+            self.tokenizer.no_truncation()
+            model = BertModel.from_pretrained(str(self.encoder_dir), local_files_only=True)
+        except Exception as error:  # any load failure means the same thing to the caller
+            raise ModelUnavailable(
+                f"encoder at {self.encoder_dir} failed to load ({error}); run `{BUILD_COMMAND}`"
+            ) from error
+        model.eval()
+        if quantize_int8:
+            model = torch.ao.quantization.quantize_dynamic(
+                model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        self.model = model
+        self.quantized = quantize_int8
+        self.prefix_ids = tuple(
+            self.tokenizer.encode(QUERY_PREFIX.strip(), add_special_tokens=False).ids
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        """Embedding width (384)."""
+        return int(self.model.config.hidden_size)
+
+    def windows(
+        self,
+        texts: Sequence[str],
+        *,
+        window_tokens: int = WINDOW_TOKENS,
+        stride: int = WINDOW_STRIDE,
+    ) -> list[Window]:
+        """Tokenise texts and cut them into windows; every text gets at least one window."""
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        windows: list[Window] = []
+        for index, (text, encoding) in enumerate(zip(texts, encodings, strict=True)):
+            ids, offsets = encoding.ids, encoding.offsets
+            if len(ids) <= window_tokens:
+                windows.append(Window(index, 0, len(text), tuple(ids)))
+                continue
+            start = 0
+            while True:
+                end = min(start + window_tokens, len(ids))
+                span = (offsets[start][0], offsets[end - 1][1])
+                windows.append(Window(index, span[0], span[1], tuple(ids[start:end])))
+                if end == len(ids):
+                    break
+                start += stride
+        return windows
+
+    def embed_ids(
+        self, sequences: Sequence[Sequence[int]], *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> np.ndarray:
+        """Embed token-id sequences (content only); adds <s> query: ... </s>, mean-pools."""
+        out = np.zeros((len(sequences), self.dim), dtype=np.float32)
+        if not sequences:
+            return out
+        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+        with self._lock, torch.inference_mode():
+            for batch_start in range(0, len(order), batch_size):
+                batch = order[batch_start : batch_start + batch_size]
+                rows = [[_BOS_ID, *self.prefix_ids, *sequences[i], _EOS_ID] for i in batch]
+                width = max(len(r) for r in rows)
+                ids = torch.full((len(rows), width), _PAD_ID, dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for r, row in enumerate(rows):
+                    ids[r, : len(row)] = torch.tensor(row, dtype=torch.long)
+                    mask[r, : len(row)] = 1
+                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                weights = mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(1) / weights.sum(1)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                out[batch] = pooled.float().numpy()
+        return out
+
+    def embed_windows(
+        self, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> tuple[np.ndarray, list[Window]]:
+        """Return one embedding per window, with the windows (owner text, char span)."""
+        windows = self.windows(texts)
+        return self.embed_ids([w.token_ids for w in windows], batch_size=batch_size), windows
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        """One L2-normalised vector per text; long texts average their windows."""
+        vectors, windows = self.embed_windows(texts, batch_size=batch_size)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for vector, window in zip(vectors, windows, strict=True):
+            out[window.text_index] += vector * max(1, len(window.token_ids))
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+_shared_lock = threading.Lock()
+
+
+@functools.cache
+def _shared(encoder_dir: str, num_threads: int) -> Encoder:
+    return Encoder(encoder_dir, num_threads=num_threads)
+
+
+def shared_encoder(model_path: str | Path | None = None, *, num_threads: int = 1) -> Encoder:
+    """Return a process-wide Encoder per (path, threads), loading it on first use."""
+    with _shared_lock:
+        return _shared(str(resolve_encoder_dir(model_path)), num_threads)

@@ -1,0 +1,653 @@
+"""Train the risk head: ``python -m ml.train``.
+
+Reproducible end to end (fixed seed, deterministic torch ops, one thread by default):
+
+1. read the labelled corpus ``ml/corpus/{da,en}_{high,low}.tsv``;
+2. embed every text window with the e5 encoder, cached in ``ml/.cache/`` (ignored) by text
+   hash and encoder hash, so a re-run costs seconds;
+3. split by ``group`` (paraphrases of one post share a group) into train / calibration /
+   test, stratified by language and level;
+4. train a multinomial logistic regression over levels plus one sigmoid per category;
+5. fit Platt maps per language and level on the calibration split, and choose per-language
+   thresholds that reach the recall targets there;
+6. evaluate once on the untouched test split (model alone, and with the rule floor), with
+   group-bootstrap 95% intervals, and on the RMHD Reddit sample as an external check;
+7. write ``ml/model/`` (head.npz, labels.json, calibration.json, thresholds.json,
+   metrics.json, MODEL_CARD.md). Third-party data is never written there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import logging
+import math
+import random
+import subprocess
+import sys
+import time
+import zipfile
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ml.backends.lexicon import LEXICON_VERSION, match_rules, rule_floor
+from ml.backends.transformer import SCORED_LEVELS, Head
+from ml.build_encoder import DEFAULT_WEIGHTS_DIR, sha256_file
+from ml.encoder import WINDOW_STRIDE, WINDOW_TOKENS, Encoder
+from ml.evaluation import (
+    LabelledText,
+    auroc,
+    bootstrap_ci,
+    compute_report,
+    format_report,
+    read_labelled_tsv,
+)
+from ml.language import LANGUAGES, detect_language
+from ml.types import CATEGORIES, RiskLevel
+
+logger = logging.getLogger("ml.train")
+
+ML_DIR = Path(__file__).resolve().parent
+CORPUS_DIR = ML_DIR / "corpus"
+CORPUS_FILES = ("da_high.tsv", "da_low.tsv", "en_high.tsv", "en_low.tsv")
+MODEL_DIR = ML_DIR / "model"
+CACHE_DIR = ML_DIR / ".cache"
+MODEL_NAME = "sammen-risk"
+MODEL_RELEASE = 1
+MODEL_VERSION = f"{MODEL_NAME}-{MODEL_RELEASE}"
+
+# Clinical policy (DESIGN.md section 4 and issue 3): the recall each level must reach on
+# held-out data. Thresholds are chosen on the calibration split for slightly more than the
+# target, because recall measured on a few hundred posts is itself uncertain.
+RECALL_TARGETS = {"low": 0.85, "elevated": 0.90, "crisis": 0.95}
+THRESHOLD_MARGIN = 0.02
+SPLIT_FRACTIONS = (0.6, 0.2, 0.2)  # train, calibration, test (by group)
+
+CONSTRUCT_TRACKER = "construct-tracker==1.0.16"
+CONSTRUCT_TRACKER_WHEEL = "construct_tracker-1.0.16-py3-none-any.whl"
+CONSTRUCT_TRACKER_SHA256 = "be23277ca17daa8a3af5a2ec73af4e47fb90d0ec75085c4d3a0f75c4f2241437"
+RMHD_MEMBER = (
+    "construct_tracker/data/datasets/reddit_27_subreddits/rmhd_27subreddits_260posts_test.csv"
+)
+
+
+# ----------------------------------------------------------------------------- corpus
+def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[LabelledText]:
+    """Read all corpus files that exist; rows without a group get one from their text."""
+    rows: list[LabelledText] = []
+    for name in CORPUS_FILES:
+        path = corpus_dir / name
+        if not path.exists():
+            logger.warning("ml.train.corpus_missing", extra={"file": name})
+            continue
+        for row in read_labelled_tsv(path):
+            if row.lang not in LANGUAGES:
+                raise ValueError(f"{name}: unknown language {row.lang!r}")
+            bad = [c for c in row.categories if c not in CATEGORIES]
+            if bad:
+                raise ValueError(f"{name}: unknown categories {bad}")
+            group = row.group or "text-" + hashlib.sha256(row.text.encode()).hexdigest()[:12]
+            rows.append(
+                LabelledText(row.text, row.lang, row.level, row.categories, group, row.kind)
+            )
+    # Exact duplicate texts would leak between splits through different groups.
+    seen: dict[str, LabelledText] = {}
+    for row in rows:
+        seen.setdefault(row.text.casefold(), row)
+    return list(seen.values())
+
+
+def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
+    """Assign each row to train/calibration/test; all rows of a group go together.
+
+    Groups are stratified by (language, highest level in the group) so every split has
+    crisis posts in both languages.
+    """
+    group_level: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        lang, level = group_level.get(row.group, (row.lang, 0))
+        group_level[row.group] = (lang, max(level, int(row.level)))
+    strata: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for group, key in sorted(group_level.items()):
+        strata[key].append(group)
+    rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not security
+    assignment: dict[str, str] = {}
+    for key in sorted(strata):
+        groups = strata[key]
+        rng.shuffle(groups)
+        n_train = round(len(groups) * SPLIT_FRACTIONS[0])
+        n_calibration = round(len(groups) * SPLIT_FRACTIONS[1])
+        for i, group in enumerate(groups):
+            if i < n_train:
+                assignment[group] = "train"
+            elif i < n_train + n_calibration:
+                assignment[group] = "calibration"
+            else:
+                assignment[group] = "test"
+    return [assignment[row.group] for row in rows]
+
+
+# ------------------------------------------------------------------------- embeddings
+class WindowCache:
+    """Window embeddings per text, keyed by sha256(text), in one npz per encoder hash."""
+
+    def __init__(self, cache_dir: Path, encoder_hash: str, tag: str = "") -> None:
+        self.path = cache_dir / f"windows-{encoder_hash}-{WINDOW_TOKENS}-{WINDOW_STRIDE}{tag}.npz"
+        self.entries: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            with np.load(self.path, allow_pickle=False) as data:
+                keys, counts, vectors = data["keys"], data["counts"], data["vectors"]
+            offsets = np.concatenate([[0], np.cumsum(counts)])
+            for i, key in enumerate(keys.tolist()):
+                self.entries[key] = vectors[offsets[i] : offsets[i + 1]]
+
+    @staticmethod
+    def key(text: str) -> str:
+        """Cache key of a text."""
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def save(self) -> None:
+        """Write the cache atomically."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = sorted(self.entries)
+        counts = np.array([len(self.entries[k]) for k in keys], dtype=np.int64)
+        vectors = (
+            np.concatenate([self.entries[k] for k in keys])
+            if keys
+            else np.zeros((0, 384), dtype=np.float32)
+        )
+        temporary = self.path.with_suffix(".tmp.npz")
+        np.savez(temporary, keys=np.array(keys), counts=counts, vectors=vectors)
+        temporary.replace(self.path)
+
+
+def embed_with_cache(
+    encoder: Encoder, texts: Sequence[str], cache: WindowCache, *, desc: str, chunk: int = 64
+) -> list[np.ndarray]:
+    """Return the window embeddings of each text, computing only what the cache lacks."""
+    keys = [WindowCache.key(t) for t in texts]
+    missing = sorted(
+        {k: t for k, t in zip(keys, texts, strict=True) if k not in cache.entries}.items()
+    )
+    if missing:
+        progress = tqdm(total=len(missing), desc=desc, unit="text")
+        for start in range(0, len(missing), chunk):
+            batch = missing[start : start + chunk]
+            vectors, windows = encoder.embed_windows([t for _, t in batch])
+            per_text: dict[int, list[np.ndarray]] = defaultdict(list)
+            for vector, window in zip(vectors, windows, strict=True):
+                per_text[window.text_index].append(vector)
+            for i, (key, _) in enumerate(batch):
+                cache.entries[key] = np.stack(per_text[i]).astype(np.float32)
+            progress.update(len(batch))
+            if (start // chunk) % 10 == 9:
+                cache.save()
+        progress.close()
+        cache.save()
+    return [cache.entries[k] for k in keys]
+
+
+# ------------------------------------------------------------------------------- head
+def train_head(
+    features: np.ndarray,
+    levels: np.ndarray,
+    categories: np.ndarray,
+    sample_weight: np.ndarray,
+    *,
+    weight_decay: float,
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """Fit multinomial logistic regression over levels and a sigmoid per category (LBFGS)."""
+    torch.manual_seed(seed)
+    x = torch.from_numpy(features.astype(np.float32))
+    y = torch.from_numpy(levels.astype(np.int64))
+    c = torch.from_numpy(categories.astype(np.float32))
+    w = torch.from_numpy(sample_weight.astype(np.float32))
+    dim = x.shape[1]
+    level_weight = torch.zeros((dim, len(RiskLevel)), requires_grad=True)
+    level_bias = torch.zeros(len(RiskLevel), requires_grad=True)
+    category_weight = torch.zeros((dim, c.shape[1]), requires_grad=True)
+    category_bias = torch.zeros(c.shape[1], requires_grad=True)
+    params = [level_weight, level_bias, category_weight, category_bias]
+    optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=500, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        level_loss = torch.nn.functional.cross_entropy(
+            x @ level_weight + level_bias, y, reduction="none"
+        )
+        category_loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            x @ category_weight + category_bias, c, reduction="none"
+        ).mean(dim=1)
+        loss = ((level_loss + category_loss) * w).sum() / w.sum()
+        loss = loss + weight_decay * (level_weight.pow(2).sum() + category_weight.pow(2).sum())
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return {
+        "level_weight": level_weight.detach().numpy().astype(np.float32),
+        "level_bias": level_bias.detach().numpy().astype(np.float32),
+        "category_weight": category_weight.detach().numpy().astype(np.float32),
+        "category_bias": category_bias.detach().numpy().astype(np.float32),
+    }
+
+
+def fit_platt(raw: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """Fit p = sigmoid(a * logit(raw) + b) by Newton's method on the log loss."""
+    clipped = np.clip(raw, 1e-6, 1 - 1e-6)
+    z = np.log(clipped / (1 - clipped))
+    t = target.astype(np.float64)
+    if t.min() == t.max():
+        return 1.0, 0.0
+    # Platt's smoothed targets keep the fit finite on separable data.
+    positives, negatives = t.sum(), len(t) - t.sum()
+    t = np.where(t > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    a, b = 1.0, 0.0
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(a * z + b)))
+        gradient = np.array([((p - t) * z).sum(), (p - t).sum()])
+        s = p * (1 - p) + 1e-9
+        hessian = np.array([[(s * z * z).sum(), (s * z).sum()], [(s * z).sum(), s.sum()]])
+        step = np.linalg.solve(hessian + 1e-6 * np.eye(2), gradient)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-8:
+            break
+    return float(a), float(b)
+
+
+def threshold_for_recall(scores: np.ndarray, positive: np.ndarray, target: float) -> float:
+    """The highest threshold whose recall on ``positive`` rows reaches ``target``."""
+    positive_scores = np.sort(scores[positive])[::-1]
+    if len(positive_scores) == 0:
+        return 0.5
+    needed = max(1, math.ceil(target * len(positive_scores)))
+    return float(positive_scores[needed - 1])
+
+
+def text_scores(head: Head, windows: Sequence[np.ndarray]) -> np.ndarray:
+    """Uncalibrated P(level >= k) per text: the maximum over its windows, shape [n, 3]."""
+    return np.stack([head.level_scores(w).max(axis=0) for w in windows])
+
+
+def predict_levels(
+    head: Head, raw: np.ndarray, langs: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Calibrated scores and levels for texts, using each text's language."""
+    calibrated = np.empty_like(raw)
+    levels = np.zeros(len(raw), dtype=np.int64)
+    lang_array = np.asarray(langs)
+    for lang in LANGUAGES:
+        rows = lang_array == lang
+        if rows.any():
+            calibrated[rows] = head.calibrated(raw[rows], lang)
+            levels[rows] = head.levels(calibrated[rows], lang)
+    return calibrated, levels
+
+
+# ------------------------------------------------------------------------------- RMHD
+def fetch_rmhd(cache_dir: Path) -> list[dict[str, str]]:
+    """Download the pinned construct-tracker wheel (no deps) and read the RMHD sample."""
+    download_dir = cache_dir / "downloads"
+    download_dir.mkdir(parents=True, exist_ok=True)
+    wheel = download_dir / CONSTRUCT_TRACKER_WHEEL
+    if not wheel.exists():
+        command = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+            "-d", str(download_dir), CONSTRUCT_TRACKER,
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)  # noqa: S603
+    if sha256_file(wheel) != CONSTRUCT_TRACKER_SHA256:
+        wheel.unlink()
+        raise RuntimeError(f"{CONSTRUCT_TRACKER_WHEEL}: sha256 mismatch; refusing to use it")
+    csv.field_size_limit(1 << 30)
+    with zipfile.ZipFile(wheel) as archive:
+        raw = archive.read(RMHD_MEMBER).decode("utf-8")
+    return list(csv.DictReader(io.StringIO(raw)))
+
+
+def rmhd_sample(
+    rows: Sequence[dict[str, str]], per_control: int, seed: int
+) -> list[dict[str, str]]:
+    """All r/SuicideWatch posts plus ``per_control`` random posts from each other subreddit."""
+    by_subreddit: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        if (row.get("post") or "").strip():
+            by_subreddit[row["subreddit"].lower()].append(row)
+    rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not security
+    sample: list[dict[str, str]] = []
+    for name in sorted(by_subreddit):
+        posts = by_subreddit[name]
+        if name == "suicidewatch" or per_control <= 0 or per_control >= len(posts):
+            sample.extend(posts)
+        else:
+            sample.extend(rng.sample(posts, per_control))
+    return sample
+
+
+# ------------------------------------------------------------------------------- main
+def _metric_recall(
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    truth_min: int,
+    predicted_min: int,
+    exact: bool = False,
+):
+    def metric(rows: np.ndarray) -> float:
+        t, p = truth[rows], predicted[rows]
+        mask = (t == truth_min) if exact else (t >= truth_min)
+        return float((p[mask] >= predicted_min).mean()) if mask.any() else float("nan")
+
+    return metric
+
+
+def _metric_none_flagged(truth: np.ndarray, predicted: np.ndarray):  # type: ignore[no-untyped-def]
+    def metric(rows: np.ndarray) -> float:
+        t, p = truth[rows], predicted[rows]
+        mask = t == RiskLevel.NONE
+        return float((p[mask] >= RiskLevel.ELEVATED).mean()) if mask.any() else float("nan")
+
+    return metric
+
+
+def headline_metrics(
+    truth: np.ndarray, predicted: np.ndarray, langs: np.ndarray, groups: np.ndarray, seed: int
+) -> dict[str, dict[str, list[float]]]:
+    """Point estimates and group-bootstrap 95% intervals for the target metrics."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for lang in ("all", *LANGUAGES):
+        rows = np.ones(len(truth), bool) if lang == "all" else langs == lang
+        t, p, g = truth[rows], predicted[rows], groups[rows]
+        metrics = {
+            "crisis_recall": _metric_recall(t, p, RiskLevel.CRISIS, RiskLevel.CRISIS, exact=True),
+            "crisis_caught_elevated_plus": _metric_recall(
+                t, p, RiskLevel.CRISIS, RiskLevel.ELEVATED, exact=True
+            ),
+            "elevated_plus_recall": _metric_recall(t, p, RiskLevel.ELEVATED, RiskLevel.ELEVATED),
+            "none_flagged_elevated_plus": _metric_none_flagged(t, p),
+        }
+        out[lang] = {}
+        for name, metric in metrics.items():
+            point = metric(np.arange(len(t)))
+            low, high = bootstrap_ci(metric, g, n_resamples=1000, seed=seed)
+            out[lang][name] = [round(point, 4), round(low, 4), round(high, 4)]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the whole pipeline; see the module docstring."""
+    parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for embedding")
+    parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR)
+    parser.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
+    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument("--weight-decay", type=float, default=None, help="skip the search")
+    parser.add_argument(
+        "--rmhd-per-control",
+        type=int,
+        default=40,
+        help="posts per non-SuicideWatch subreddit (0 = all 260)",
+    )
+    parser.add_argument("--no-rmhd", action="store_true", help="skip the external check")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.use_deterministic_algorithms(True)
+    started = time.perf_counter()
+
+    rows = load_corpus(args.corpus_dir)
+    if not rows:
+        print("no corpus rows found", file=sys.stderr)  # noqa: T201
+        return 1
+    encoder = Encoder(args.weights_dir, num_threads=args.threads)
+    encoder_sha = sha256_file(encoder.encoder_dir / "model.safetensors")
+    cache = WindowCache(CACHE_DIR, encoder.encoder_hash)
+    windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed corpus")
+
+    splits = np.array(split_by_group(rows, args.seed))
+    truth = np.array([int(r.level) for r in rows], dtype=np.int64)
+    langs = np.array([r.lang for r in rows])
+    groups = np.array([r.group for r in rows])
+    category_matrix = np.array(
+        [[c in r.categories for c in CATEGORIES] for r in rows], dtype=np.float32
+    )
+
+    def stack(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Windows of a split, each labelled with its text's labels and balanced weights."""
+        index = np.flatnonzero(splits == split)
+        counts = defaultdict(int)
+        for i in index:
+            counts[(langs[i], truth[i])] += 1
+        features, levels, cats, weights = [], [], [], []
+        for i in index:
+            w = windows[i]
+            features.append(w)
+            levels.extend([truth[i]] * len(w))
+            cats.extend([category_matrix[i]] * len(w))
+            # Each (language, level) cell weighs the same in total; a text's windows share it.
+            weights.extend([1.0 / counts[(langs[i], truth[i])] / len(w)] * len(w))
+        return (
+            np.concatenate(features),
+            np.array(levels),
+            np.array(cats),
+            np.array(weights) * len(index),
+        )
+
+    x_train, y_train, c_train, w_train = stack("train")
+    calibration_index = np.flatnonzero(splits == "calibration")
+    test_index = np.flatnonzero(splits == "test")
+
+    identity_calibration = {
+        lang: {level.label: (1.0, 0.0) for level in SCORED_LEVELS} for lang in LANGUAGES
+    }
+    half = {lang: {level.label: 0.5 for level in SCORED_LEVELS} for lang in LANGUAGES}
+
+    def make_head(arrays: dict[str, np.ndarray], calibration, thresholds) -> Head:  # type: ignore[no-untyped-def]
+        return Head(
+            arrays["level_weight"], arrays["level_bias"], arrays["category_weight"],
+            arrays["category_bias"], CATEGORIES, calibration, thresholds, MODEL_VERSION,
+            encoder_sha,
+        )  # fmt: skip
+
+    # Choose the L2 strength by log loss of the level head on the calibration split.
+    candidates = [args.weight_decay] if args.weight_decay is not None else [1e-5, 1e-4, 1e-3]
+    best = None
+    for decay in candidates:
+        arrays = train_head(x_train, y_train, c_train, w_train, weight_decay=decay, seed=args.seed)
+        head = make_head(arrays, identity_calibration, half)
+        loss = 0.0
+        for i in calibration_index:
+            logits = windows[i] @ head.level_weight + head.level_bias
+            logits = logits - logits.max(axis=1, keepdims=True)
+            log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            loss -= float(log_probs.max(axis=0)[truth[i]])
+        loss /= max(1, len(calibration_index))
+        logger.info("ml.train.candidate", extra={"weight_decay": decay, "calibration_loss": loss})
+        print(f"weight_decay={decay:g} calibration log loss={loss:.4f}")  # noqa: T201
+        if best is None or loss < best[0]:
+            best = (loss, decay, arrays)
+    assert best is not None
+    _, weight_decay, arrays = best
+
+    head = make_head(arrays, identity_calibration, half)
+    raw_all = text_scores(head, windows)
+    calibration: dict[str, dict[str, tuple[float, float]]] = {}
+    thresholds: dict[str, dict[str, float]] = {}
+    for lang in LANGUAGES:
+        rows_l = calibration_index[langs[calibration_index] == lang]
+        calibration[lang], thresholds[lang] = {}, {}
+        for column, level in enumerate(SCORED_LEVELS):
+            positive = truth[rows_l] >= level
+            calibration[lang][level.label] = fit_platt(raw_all[rows_l, column], positive)
+        head_l = make_head(arrays, calibration, half)
+        calibrated_l = head_l.calibrated(raw_all[rows_l], lang)
+        for column, level in enumerate(SCORED_LEVELS):
+            target = min(0.995, RECALL_TARGETS[level.label] + THRESHOLD_MARGIN)
+            thresholds[lang][level.label] = threshold_for_recall(
+                calibrated_l[:, column], truth[rows_l] >= level, target
+            )
+    head = make_head(arrays, calibration, thresholds)
+
+    # Held-out evaluation, model alone and with the rule floor (what production runs).
+    _, predicted_model = predict_levels(head, raw_all, langs)
+    floors = np.array([int(rule_floor(match_rules(r.text))) for r in rows])
+    predicted_combined = np.maximum(predicted_model, floors)
+    detected = np.array([detect_language(r.text) for r in rows])
+    _, predicted_detected = predict_levels(head, raw_all, detected)
+    predicted_detected = np.maximum(predicted_detected, floors)
+
+    t_idx = test_index
+    report_model = compute_report(truth[t_idx], predicted_model[t_idx], langs[t_idx])
+    report_combined = compute_report(truth[t_idx], predicted_combined[t_idx], langs[t_idx])
+    report_detected = compute_report(truth[t_idx], predicted_detected[t_idx], langs[t_idx])
+    report_rules = compute_report(truth[t_idx], floors[t_idx], langs[t_idx])
+    intervals = headline_metrics(
+        truth[t_idx], predicted_detected[t_idx], langs[t_idx], groups[t_idx], args.seed
+    )
+    language_accuracy = float((detected == langs).mean())
+    kinds = np.array([r.kind for r in rows])
+    hard = t_idx[(kinds[t_idx] == "hard_negative") & (truth[t_idx] == RiskLevel.NONE)]
+    hard_flagged = {
+        lang: float((predicted_detected[hard[langs[hard] == lang]] >= RiskLevel.ELEVATED).mean())
+        if (langs[hard] == lang).any() else float("nan")
+        for lang in LANGUAGES
+    }  # fmt: skip
+    for title, report in (
+        ("TEST: model + rules, detected language (production path)", report_detected),
+        ("TEST: model + rules, labelled language", report_combined),
+        ("TEST: model alone", report_model),
+        ("TEST: rules alone", report_rules),
+    ):
+        print("\n" + format_report(report, title))  # noqa: T201
+    print(f"\nlanguage detection accuracy on the corpus: {language_accuracy:.3f}")  # noqa: T201
+    print(f"hard negatives (level none) flagged elevated+: {hard_flagged}")  # noqa: T201
+    print(json.dumps(intervals, indent=1))  # noqa: T201
+
+    failures = []
+    for i in t_idx:
+        if predicted_detected[i] != truth[i] and (
+            truth[i] >= RiskLevel.ELEVATED > predicted_detected[i]
+            or predicted_detected[i] >= RiskLevel.ELEVATED > truth[i]
+            or (truth[i] == RiskLevel.CRISIS) != (predicted_detected[i] == RiskLevel.CRISIS)
+        ):
+            failures.append((rows[i], RiskLevel(int(predicted_detected[i]))))
+
+    rmhd: dict[str, object] = {}
+    if not args.no_rmhd:
+        posts = rmhd_sample(fetch_rmhd(CACHE_DIR), args.rmhd_per_control, args.seed)
+        rmhd_windows = embed_with_cache(
+            encoder, [p["post"] for p in posts], cache, desc="embed RMHD"
+        )
+        rmhd_raw = text_scores(head, rmhd_windows)
+        labels = np.array([p["subreddit"].lower() == "suicidewatch" for p in posts], dtype=int)
+        _rmhd_calibrated, rmhd_levels = predict_levels(head, rmhd_raw, ["en"] * len(posts))
+        rmhd = {
+            "posts": len(posts),
+            "suicidewatch_posts": int(labels.sum()),
+            "per_control_subreddit": args.rmhd_per_control or 260,
+            "auroc_elevated_plus_score": round(auroc(labels, rmhd_raw[:, 1]), 4),
+            "auroc_crisis_score": round(auroc(labels, rmhd_raw[:, 2]), 4),
+            "suicidewatch_flagged_elevated_plus": round(
+                float((rmhd_levels[labels == 1] >= RiskLevel.ELEVATED).mean()), 4
+            ),
+            "other_flagged_elevated_plus": round(
+                float((rmhd_levels[labels == 0] >= RiskLevel.ELEVATED).mean()), 4
+            ),
+        }
+        print("RMHD external check:", json.dumps(rmhd))  # noqa: T201
+
+    split_counts = {
+        split: {
+            lang: {
+                level.label: int(((splits == split) & (langs == lang) & (truth == level)).sum())
+                for level in RiskLevel
+            }
+            for lang in LANGUAGES
+        }
+        for split in ("train", "calibration", "test")
+    }
+    write_artefacts(
+        args.out,
+        arrays=arrays,
+        calibration=calibration,
+        thresholds=thresholds,
+        encoder_sha=encoder_sha,
+        metrics={
+            "created": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "seed": args.seed,
+            "weight_decay": weight_decay,
+            "split_counts": split_counts,
+            "test_production_path": report_detected.as_dict(),
+            "test_labelled_language": report_combined.as_dict(),
+            "test_model_alone": report_model.as_dict(),
+            "test_rules_alone": report_rules.as_dict(),
+            "test_intervals": intervals,
+            "hard_negatives_flagged_elevated_plus": hard_flagged,
+            "language_detection_accuracy": language_accuracy,
+            "rmhd": rmhd,
+        },
+        failures=failures,
+    )
+    print(f"\nwrote {args.out} in {time.perf_counter() - started:.0f} s")  # noqa: T201
+    return 0
+
+
+def write_artefacts(
+    out: Path,
+    *,
+    arrays: dict[str, np.ndarray],
+    calibration: dict[str, dict[str, tuple[float, float]]],
+    thresholds: dict[str, dict[str, float]],
+    encoder_sha: str,
+    metrics: dict[str, object],
+    failures: Sequence[tuple[LabelledText, RiskLevel]],
+) -> None:
+    """Write the small committed artefacts and the model card."""
+    from ml.model_card import render_model_card
+
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(out / "head.npz", **arrays)
+    dump = {"indent": 2, "sort_keys": True, "ensure_ascii": False}
+    labels = {
+        "model_version": MODEL_VERSION,
+        "levels": [level.label for level in RiskLevel],
+        "categories": list(CATEGORIES),
+        "encoder_sha256": encoder_sha,
+        "encoder_prefix": "query: ",
+        "pooling": "mean",
+        "window_tokens": WINDOW_TOKENS,
+        "window_stride": WINDOW_STRIDE,
+        "lexicon_version": LEXICON_VERSION,
+        "score": "P(level >= k) from the level softmax, Platt-calibrated per language",
+    }
+    (out / "labels.json").write_text(json.dumps(labels, **dump) + "\n", encoding="utf-8")
+    calibration_json = {
+        lang: {level: {"a": round(a, 6), "b": round(b, 6)} for level, (a, b) in maps.items()}
+        for lang, maps in calibration.items()
+    }
+    (out / "calibration.json").write_text(json.dumps(calibration_json, **dump) + "\n", "utf-8")
+    thresholds_json: dict[str, object] = {
+        lang: {level: round(t, 6) for level, t in values.items()}
+        for lang, values in thresholds.items()
+    }
+    thresholds_json["recall_targets"] = RECALL_TARGETS
+    thresholds_json["margin"] = THRESHOLD_MARGIN
+    (out / "thresholds.json").write_text(json.dumps(thresholds_json, **dump) + "\n", "utf-8")
+    (out / "metrics.json").write_text(json.dumps(metrics, **dump) + "\n", encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(render_model_card(metrics, failures), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
