@@ -66,8 +66,10 @@ def _is_latin_letter(char: str) -> bool:
     return char.isalpha() and "LATIN" in unicodedata.name(char, "")
 
 
-_SURNAME_SUFFIXES = ("sen", "son", "gaard", "gård", "berg", "bjerg", "holm", "lund", "skov", "strup",
-                     "dal", "mose", "høj", "hoj", "feldt", "borg")
+_SURNAME_SUFFIXES = (
+    "sen", "son", "gaard", "gård", "berg", "bjerg", "holm", "lund", "skov", "strup", "dal", "mose",
+    "høj", "hoj", "feldt", "borg",
+)  # fmt: skip
 
 
 def _looks_like_surname(word: str, original: str) -> bool:
@@ -82,9 +84,14 @@ def _looks_like_full_name(handle: str) -> bool:
     """First name + something surname-like ("Jonas Berg", "mette_hansen", "annasmith")."""
     originals = [p for p in re.split(r"[\s_.\-]+", handle) if p]
     parts = [p.casefold() for p in originals]
-    if len(parts) >= 2 and parts[0] in first_names() and parts[1].isalpha() and len(parts[1]) >= 2:
-        if _looks_like_surname(parts[1], originals[1]):
-            return True
+    if (
+        len(parts) >= 2
+        and parts[0] in first_names()
+        and parts[1].isalpha()
+        and len(parts[1]) >= 2
+        and _looks_like_surname(parts[1], originals[1])
+    ):
+        return True
     if len(parts) >= 2 and parts[-1] in surnames() and parts[0].isalpha():
         return True
     joined = "".join(parts)

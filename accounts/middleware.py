@@ -18,6 +18,6 @@ class PreferredLanguageMiddleware:
             language = getattr(user, "preferred_language", None)
             if language:
                 translation.activate(language)
-                request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+                request.LANGUAGE_CODE = language
         response = self.get_response(request)
         return response

@@ -28,7 +28,7 @@ def _socket_key(user_id: int) -> str:
     return f"realtime:sockets:{user_id}"
 
 
-class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
     """Base consumer: auth, frame limits, socket cap. Subclasses define `groups_for_user`."""
 
     counted: bool = False
@@ -57,11 +57,14 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
     async def disconnect(self, code: int) -> None:
         for group in self.groups:
             await self.channel_layer.group_discard(group, self.channel_name)
-        if self.counted:
-            await self._release_socket_slot(self.scope["user"].pk)
+        user = self.scope.get("user")
+        if self.counted and user is not None:
+            await self._release_socket_slot(user.pk)
             self.counted = False
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
         if len(raw.encode("utf-8")) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
             await self.close(code=CLOSE_TOO_BIG)

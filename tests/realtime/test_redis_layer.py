@@ -21,6 +21,7 @@ async def test_idle_receiver_on_real_redis_still_gets_messages_after_12_seconds(
     hosts = redis_channel_layers["default"]["CONFIG"]["hosts"]
     assert hosts[0]["socket_timeout"] > 5
     layer = get_channel_layer()
+    assert layer is not None
     channel = await layer.new_channel()
     await layer.group_add("idle-test", channel)
     receiver = asyncio.ensure_future(layer.receive(channel))
