@@ -1,5 +1,6 @@
 """Every app's WebSocket routes, in one list for the ASGI router and for tests."""
 
+from community.routing import websocket_urlpatterns as community_routes
 from realtime.routing import websocket_urlpatterns as realtime_routes
 
-websocket_urlpatterns = [*realtime_routes]
+websocket_urlpatterns = [*realtime_routes, *community_routes]

@@ -15,5 +15,6 @@ urlpatterns = [
         name="duty_to_notify",
     ),
     path("konto/", include("accounts.urls")),
+    path("faellesskab/", include("community.urls")),
     path("admin/", admin.site.urls),
 ]
