@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.crisis_lines",
+                "config.navigation.nav_items",
             ],
         },
     },

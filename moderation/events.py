@@ -1,0 +1,121 @@
+"""Live dashboard events: numbered per queue, stored, then pushed on commit.
+
+A queue is a clinic x audience ("modq.7.clinical"). Each event gets the queue's next sequence
+number in the same transaction as the change it announces, so a client that sees a gap, or
+reconnects, fetches `after_seq` from the database: pushes are hints, the rows are the record
+(DESIGN.md section 3, the same rules as community's spaces).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from django.db.models import F
+
+from moderation.models import CLINICAL_TIERS, Flag, QueueCounter, QueueEvent
+from realtime.publish import publish_on_commit
+
+AUDIENCES = ("peer", "clinical")
+
+
+class FlagChanged(TypedDict):
+    """The frame a dashboard receives; `type` "flag.changed" maps to `flag_changed` handlers."""
+
+    type: str
+    queue: str
+    seq: int
+    kind: str
+    flag_id: int
+    tier: str
+    status: str
+    escalation_level: int
+
+
+class ModerationAlert(TypedDict):
+    """A personal alert to one staff member (escalation rung, on-call page)."""
+
+    type: str
+    flag_id: int
+    tier: str
+    rung: str
+
+
+def queue_name(clinic_id: int | None, audience: str) -> str:
+    return f"modq.{clinic_id or 0}.{audience}"
+
+
+def alert_group(user_id: int) -> str:
+    return f"modalert.{user_id}"
+
+
+def audiences_for_flag(flag: Flag) -> tuple[str, ...]:
+    """Crisis flags go to clinicians only; everything else to peer workers and clinicians."""
+    return ("clinical",) if flag.tier in CLINICAL_TIERS else AUDIENCES
+
+
+def _next_seq(queue: str) -> int:
+    """Allocate the queue's next number. Row-locked, so concurrent writers never share one."""
+    QueueCounter.objects.get_or_create(queue=queue)
+    QueueCounter.objects.filter(queue=queue).update(last_seq=F("last_seq") + 1)
+    return QueueCounter.objects.select_for_update().get(queue=queue).last_seq
+
+
+def flag_event_record(flag: Flag, kind: str) -> list[FlagChanged]:
+    """Store and (on commit) push one `flag.changed` frame per queue that shows this flag.
+
+    Must run inside the transaction that made the change.
+    """
+    frames: list[FlagChanged] = []
+    for audience in audiences_for_flag(flag):
+        queue = queue_name(flag.clinic_id, audience)
+        seq = _next_seq(queue)
+        QueueEvent.objects.create(queue=queue, seq=seq, flag=flag, kind=kind)
+        frame = FlagChanged(
+            type="flag.changed",
+            queue=queue,
+            seq=seq,
+            kind=kind,
+            flag_id=flag.pk,
+            tier=flag.tier,
+            status=flag.status,
+            escalation_level=flag.escalation_level,
+        )
+        publish_on_commit(queue, frame)
+        frames.append(frame)
+    return frames
+
+
+def alert_send(user_id: int, flag: Flag, rung: str) -> None:
+    publish_on_commit(
+        alert_group(user_id),
+        ModerationAlert(type="moderation.alert", flag_id=flag.pk, tier=flag.tier, rung=rung),
+    )
+
+
+def queue_events_after(queue: str, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Stored frames of `queue` after `after_seq`, oldest first (the resync read)."""
+    rows = (
+        QueueEvent.objects.filter(queue=queue, seq__gt=after_seq)
+        .select_related("flag")
+        .order_by("seq")[:limit]
+    )
+    return [
+        dict(
+            FlagChanged(
+                type="flag.changed",
+                queue=row.queue,
+                seq=row.seq,
+                kind=row.kind,
+                flag_id=row.flag_id,
+                tier=row.flag.tier,
+                status=row.flag.status,
+                escalation_level=row.flag.escalation_level,
+            )
+        )
+        for row in rows
+    ]
+
+
+def queue_last_seq(queue: str) -> int:
+    counter = QueueCounter.objects.filter(queue=queue).first()
+    return counter.last_seq if counter else 0

@@ -1,0 +1,152 @@
+"""The only module importing `ml` (STYLE.md sections 2 and 3): score texts, fail closed.
+
+A scoring failure (exception, timeout, missing weights) never publishes anything: the caller
+gets `scored=False` and the rule layer's floor, holds the subject and opens an "unscored" flag.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from ml import RiskLevel, RiskScore, RiskScorer, RiskScoringError, load_scorer
+
+__all__ = [
+    "RiskLevel",
+    "RiskScore",
+    "ScoredText",
+    "detect_language",
+    "model_degraded_in_process",
+    "score_texts",
+]
+
+logger = logging.getLogger(__name__)
+
+_RULE_LAYER_VERSION_PREFIX = "rules-only"
+_last_load_failure: float | None = None
+_last_score_failure: float | None = None
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredText:
+    """A score and whether the model produced it (False: the rule layer's floor only)."""
+
+    score: RiskScore
+    scored: bool
+
+
+@functools.cache
+def _scorer() -> RiskScorer:
+    return load_scorer(settings.RISK_SCORER, model_path=settings.RISK_MODEL_PATH)
+
+
+@functools.cache
+def _rule_scorer() -> RiskScorer:
+    return load_scorer("lexicon")
+
+
+def _policy(key: str) -> float:
+    return float(settings.MODERATION[key])
+
+
+def _model_scorer() -> RiskScorer:
+    """The configured scorer; after a load failure, wait MODEL_RETRY_SECONDS before retrying."""
+    global _last_load_failure
+    with _lock:
+        if _last_load_failure is not None and time.monotonic() - _last_load_failure < _policy(
+            "MODEL_RETRY_SECONDS"
+        ):
+            raise RiskScoringError("risk model failed to load recently; not retrying yet")
+        try:
+            scorer = _scorer()
+        except RiskScoringError:
+            _last_load_failure = time.monotonic()
+            raise
+        except Exception as exc:  # an unexpected load error is still a scoring failure
+            _last_load_failure = time.monotonic()
+            raise RiskScoringError("risk model failed to load") from exc
+        _last_load_failure = None
+        return scorer
+
+
+def _score_with_deadline(scorer: RiskScorer, texts: Sequence[str]) -> list[RiskScore]:
+    """Run `score_batch` in a worker thread; past the deadline the batch counts as failed.
+
+    The thread cannot be killed; it finishes in the background and its result is ignored.
+    """
+    timeout = _policy("SCORE_TIMEOUT_SECONDS")
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-score")
+    try:
+        future = pool.submit(scorer.score_batch, list(texts))
+        try:
+            scores = future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError as exc:
+            raise RiskScoringError("risk scoring timed out") from exc
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    if len(scores) != len(texts):
+        raise RiskScoringError("scorer returned a different number of scores than texts")
+    return scores
+
+
+def _rule_floor(texts: Sequence[str]) -> list[RiskScore]:
+    """The lexicon's levels, used when the model is down. It can only raise a level."""
+    try:
+        return _rule_scorer().score_batch(list(texts))
+    except Exception:  # the rule layer failing too still holds everything for a human
+        logger.exception("moderation.risk.rule_layer_failed")
+        return [
+            RiskScore(RiskLevel.NONE, 0.0, (), (), f"{_RULE_LAYER_VERSION_PREFIX}-failed")
+            for _ in texts
+        ]
+
+
+def score_texts(texts: Sequence[str]) -> list[ScoredText]:
+    """Score texts in one batch. Never raises for a model problem: failures come back unscored."""
+    global _last_score_failure
+    if not texts:
+        return []
+    try:
+        scores = _score_with_deadline(_model_scorer(), texts)
+    except Exception as exc:  # fail closed on anything: RiskScoringError, timeout, a bug
+        _last_score_failure = time.monotonic()
+        logger.warning(
+            "moderation.risk.scoring_failed",
+            extra={"batch_size": len(texts), "error": type(exc).__name__},
+        )
+        return [ScoredText(score=s, scored=False) for s in _rule_floor(texts)]
+    _last_score_failure = None
+    return [ScoredText(score=s, scored=True) for s in scores]
+
+
+def model_degraded_in_process() -> bool:
+    """True while this process's last model load or scoring attempt failed."""
+    return _last_load_failure is not None or _last_score_failure is not None
+
+
+def detect_language(text: str) -> str:
+    """ "da" or "en" (the model package's detector), for the KPIs' fairness slices."""
+    from ml.language import detect_language as _detect
+
+    try:
+        return _detect(text)
+    except Exception:
+        return ""
+
+
+def reset_for_tests() -> None:
+    """Forget cached scorers and failure times (tests swap RISK_SCORER and weights)."""
+    global _last_load_failure, _last_score_failure
+    for cached in (_scorer, _rule_scorer):
+        if hasattr(cached, "cache_clear"):  # a test may have swapped in a plain function
+            cached.cache_clear()
+    _last_load_failure = None
+    _last_score_failure = None

@@ -1,0 +1,172 @@
+"""One adapter per screened subject type: the only place moderation touches another app's data.
+
+Screening, flags and the dashboard speak in `Subject` snapshots and call the adapter for writes
+(publish, hold, release, ...). Posts are the first type; journey reflections and clinician
+messages are one more adapter each, registered in `ADAPTERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A snapshot of one screenable thing. `obj` is the adapter's own row, opaque to callers."""
+
+    subject_type: str
+    subject_id: int
+    revision: int
+    text: str
+    author_id: int | None
+    clinic_id: int | None
+    status: str  # "pending", "published", "held", "removed"
+    label: str = ""  # where it was written, for moderators ("Caféen")
+    obj: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+
+class SubjectAdapter(Protocol):
+    """Reads and writes for one subject type. Writes run inside the caller's transaction."""
+
+    subject_type: str
+
+    def get(self, subject_id: int) -> Subject | None: ...
+    def lock(self, subject_id: int) -> Subject | None: ...
+    def pending_ids(self, *, older_than_seconds: int, limit: int) -> list[int]: ...
+    def publish(self, subject: Subject) -> None: ...
+    def hold(self, subject: Subject) -> None: ...
+    def release(self, subject: Subject, *, actor: Any) -> None: ...
+    def hide(self, subject: Subject, *, actor: Any, reason: str) -> None: ...
+    def remove(self, subject: Subject, *, actor: Any, reason: str) -> None: ...
+    def reply(self, subject: Subject, *, author: Any, body: str) -> None: ...
+    def recent_by_author(self, author_id: int, *, limit: int) -> list[Subject]: ...
+    def open_reports(self) -> Iterable[tuple[int, int, str, str]]: ...
+    def report_resolve(self, report_id: int, *, outcome: str, note: str, actor: Any) -> None: ...
+
+
+def _author_clinic_id(author_id: int | None) -> int | None:
+    if author_id is None:
+        return None
+    user = get_user_model().objects.filter(pk=author_id).first()
+    if user is None:
+        return None
+    membership = user.clinic_memberships.order_by("joined_at", "id").first()
+    return membership.clinic_id if membership else None
+
+
+class PostAdapter:
+    """Community posts and comments, through community's selector and service contract only."""
+
+    subject_type = "post"
+
+    def _snapshot(self, post: Any) -> Subject:
+        space = getattr(post, "space", None)
+        clinic_id = getattr(space, "clinic_id", None) or _author_clinic_id(post.author_id)
+        return Subject(
+            subject_type=self.subject_type,
+            subject_id=post.pk,
+            revision=post.revision,
+            text=post.body,
+            author_id=post.author_id,
+            clinic_id=clinic_id,
+            status=str(post.status),
+            label=str(getattr(space, "name", "")),
+            obj=post,
+        )
+
+    def get(self, subject_id: int) -> Subject | None:
+        from community import selectors
+
+        post = selectors.post_get_for_screening(post_id=subject_id)
+        return self._snapshot(post) if post is not None else None
+
+    def lock(self, subject_id: int) -> Subject | None:
+        from community import selectors
+
+        try:
+            post = selectors.post_lock_for_screening(post_id=subject_id)
+        except ObjectDoesNotExist:
+            return None
+        return self._snapshot(post)
+
+    def pending_ids(self, *, older_than_seconds: int, limit: int) -> list[int]:
+        from community import selectors
+
+        pending = selectors.posts_pending_older_than(seconds=older_than_seconds)
+        return list(pending.values_list("pk", flat=True)[:limit])
+
+    def publish(self, subject: Subject) -> None:
+        from community import services
+
+        services.post_publish(post=subject.obj)
+
+    def hold(self, subject: Subject) -> None:
+        from community import services
+
+        services.post_hold(post=subject.obj)
+
+    def release(self, subject: Subject, *, actor: Any) -> None:
+        from community import services
+
+        services.post_release(post=subject.obj, actor=actor)
+
+    def hide(self, subject: Subject, *, actor: Any, reason: str) -> None:
+        from community import services
+
+        # Community has no separate "hidden" state yet; hiding keeps the post held (unpublished).
+        hide = getattr(services, "post_hide", None)
+        if hide is not None:
+            hide(post=subject.obj, actor=actor, reason=reason)
+        elif subject.status == "published":
+            services.post_hold(post=subject.obj)
+
+    def remove(self, subject: Subject, *, actor: Any, reason: str) -> None:
+        from community import services
+
+        services.post_remove(post=subject.obj, actor=actor, reason=reason)
+
+    def reply(self, subject: Subject, *, author: Any, body: str) -> None:
+        from community import services
+
+        services.staff_reply_create(post=subject.obj, author=author, body=body)
+
+    def recent_by_author(self, author_id: int, *, limit: int) -> list[Subject]:
+        from community import selectors
+
+        return [
+            self._snapshot(p)
+            for p in selectors.post_list_by_author(author_id=author_id, limit=limit)
+        ]
+
+    def open_reports(self) -> Iterable[tuple[int, int, str, str]]:
+        """(report id, post id, category, note) for each open report."""
+        from community import selectors
+
+        for report in selectors.report_list_open():
+            yield report.pk, report.post_id, str(report.category), report.note
+
+    def report_resolve(self, report_id: int, *, outcome: str, note: str, actor: Any) -> None:
+        from community import selectors, services
+
+        report = selectors.report_list_open().filter(pk=report_id).first()
+        if report is not None:  # already resolved elsewhere: nothing to do
+            services.report_resolve(report=report, outcome=outcome, note=note, actor=actor)
+
+
+ADAPTERS: dict[str, SubjectAdapter] = {"post": PostAdapter()}
+
+
+def adapter_for(subject_type: str) -> SubjectAdapter:
+    try:
+        return ADAPTERS[subject_type]
+    except KeyError:
+        raise ValueError(f"no screening adapter for subject type {subject_type!r}") from None
