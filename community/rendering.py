@@ -30,17 +30,23 @@ def normalise_for_duplicates(text: str) -> str:
     return " ".join(strip_invisible(text).casefold().split())
 
 
-def _linkify(escaped_line: str) -> str:
-    def link(match: re.Match[str]) -> str:
+def _line_to_html(line: str) -> str:
+    """Escape one raw line, turning http(s) URLs into links (the URL is escaped too)."""
+    out = []
+    position = 0
+    for match in _URL.finditer(line):
         url = match.group(0)
         trailing = ""
         while url and url[-1] in _TRAILING_PUNCTUATION:
             trailing = url[-1] + trailing
             url = url[:-1]
-        # `url` is already HTML-escaped; an href may hold &amp; as it is.
-        return f'<a href="{url}">{url}</a>{trailing}'
-
-    return _URL.sub(link, escaped_line)
+        out.append(html.escape(line[position : match.start()], quote=True))
+        safe = html.escape(url, quote=True)
+        out.append(f'<a href="{safe}">{safe}</a>' if url else "")
+        out.append(html.escape(trailing, quote=True))
+        position = match.end()
+    out.append(html.escape(line[position:], quote=True))
+    return "".join(out)
 
 
 def render_body(text: str) -> SafeString:
@@ -49,9 +55,7 @@ def render_body(text: str) -> SafeString:
     paragraphs = [p for p in re.split(r"\n\s*\n", clean) if p.strip()]
     parts = []
     for paragraph in paragraphs:
-        lines = [
-            _linkify(html.escape(line, quote=True)) for line in paragraph.strip("\n").split("\n")
-        ]
+        lines = [_line_to_html(line) for line in paragraph.strip("\n").split("\n")]
         parts.append("<p>" + "<br>".join(lines) + "</p>")
     sanitised = nh3.clean(
         "".join(parts),

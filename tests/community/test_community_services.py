@@ -26,9 +26,13 @@ def test_post_create_saves_pending_and_requests_screening_on_commit(
 
 
 def test_screening_not_requested_when_transaction_rolls_back(world, screening_requests):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.post_create(author=world.member, space=world.cafe, body="Hej")
-        raise RuntimeError
+    def create_then_fail() -> None:
+        with transaction.atomic():
+            services.post_create(author=world.member, space=world.cafe, body="Hej")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
     assert screening_requests == []
     assert not Post.objects.exists()
 
