@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.crisis_lines",
                 "config.navigation.nav_items",
+                "toolkit.context_processors.crisis_extra_links",
             ],
         },
     },
@@ -175,20 +176,14 @@ USE_TZ = True
 
 # --- Crisis lines: the one configurable place (shown on every page) ----------------------------
 CRISIS_LINES = [
-    {
-        "name": "Livslinien",
-        "number": "70 201 201",
-        "tel": "+4570201201",
-        "hours": _("hver dag 11-05"),
-    },
-    {
-        "name": "Børnetelefonen",
-        "number": "116 111",
-        "tel": "116111",
-        "hours": _("døgnet rundt, for dig under 23"),
-    },
-    {"name": _("Alarmcentralen"), "number": "112", "tel": "112", "hours": _("ved akut fare")},
-]
+    # Opening hours change; check them with each line before stating them here.
+    {"name": "Livslinien", "number": "70 201 201", "tel": "+4570201201",
+     "note": _("anonym rådgivning, hvis du har tanker om selvmord")},
+    {"name": "Børnetelefonen", "number": "116 111", "tel": "116111",
+     "note": _("gratis og anonym, for børn og unge")},
+    {"name": _("Alarmcentralen"), "number": "112", "tel": "112",
+     "note": _("ved akut fare")},
+]  # fmt: skip
 
 # --- Static, e-mail ----------------------------------------------------------------------------
 STATIC_URL = "static/"
