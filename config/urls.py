@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("konto/", include("accounts.urls")),
     path("faellesskab/", include("community.urls")),
+    path("moderation/", include("moderation.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -51,6 +51,7 @@ class SubjectAdapter(Protocol):
     def recent_by_author(self, author_id: int, *, limit: int) -> list[Subject]: ...
     def open_reports(self) -> Iterable[tuple[int, int, str, str]]: ...
     def report_resolve(self, report_id: int, *, outcome: str, note: str, actor: Any) -> None: ...
+    def published_revisions(self) -> Iterable[tuple[int, int]]: ...
 
 
 def _author_clinic_id(author_id: int | None) -> int | None:
@@ -160,6 +161,20 @@ class PostAdapter:
         report = selectors.report_list_open().filter(pk=report_id).first()
         if report is not None:  # already resolved elsewhere: nothing to do
             services.report_resolve(report=report, outcome=outcome, note=note, actor=actor)
+
+    def published_revisions(self) -> Iterable[tuple[int, int]]:
+        """(post id, revision) of every published post that needed screening (for reconcile).
+
+        Staff replies are published without screening by design. Community has no selector for
+        this yet, so the adapter reads the model directly (requested from community).
+        """
+        from community.models import Post
+
+        return (
+            Post.objects.filter(status=Post.Status.PUBLISHED, is_staff_reply=False)
+            .values_list("pk", "revision")
+            .iterator(chunk_size=2000)
+        )
 
 
 ADAPTERS: dict[str, SubjectAdapter] = {"post": PostAdapter()}

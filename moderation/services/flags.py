@@ -298,3 +298,27 @@ def flag_escalate(*, flag: Flag, actor: Any, reason: str) -> Flag:
 
     escalation.escalate_in_lock(flag, actor=actor, reason=reason)
     return flag
+
+
+# --- User reports --------------------------------------------------------------------------------
+def reports_ingest() -> int:
+    """Open a REPORT flag for every open user report that has none yet (idempotent).
+
+    Community keeps reports; the tick brings them into the same queue. Returns flags opened.
+    """
+    from moderation.subjects import ADAPTERS
+
+    opened = 0
+    for adapter in ADAPTERS.values():
+        for report_id, subject_id, category, _note in adapter.open_reports():
+            if Flag.objects.filter(report_id=report_id).exists():
+                continue
+            subject = adapter.get(subject_id)
+            if subject is None:
+                continue
+            with transaction.atomic():
+                if Flag.objects.select_for_update().filter(report_id=report_id).exists():
+                    continue
+                flag_open(subject=subject, tier=Tier.REPORT, report_id=report_id, category=category)
+            opened += 1
+    return opened
