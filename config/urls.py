@@ -17,5 +17,6 @@ urlpatterns = [
     path("konto/", include("accounts.urls")),
     path("faellesskab/", include("community.urls")),
     path("moderation/", include("moderation.urls")),
+    path("vaerktoej/", include("toolkit.urls")),
     path("admin/", admin.site.urls),
 ]
