@@ -18,5 +18,6 @@ urlpatterns = [
     path("faellesskab/", include("community.urls")),
     path("moderation/", include("moderation.urls")),
     path("vaerktoej/", include("toolkit.urls")),
+    path("rejser/", include("journeys.urls")),
     path("admin/", admin.site.urls),
 ]
