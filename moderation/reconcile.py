@@ -62,5 +62,9 @@ def violations_find(*, now: dt.datetime | None = None) -> list[Violation]:
     for flag_id, until in Flag.objects.filter(
         status=Flag.Status.CLAIMED, claimed_until__lt=now - grace
     ).values_list("pk", "claimed_until"):
-        found.append(Violation("claim_expired", f"flag:{flag_id}", f"until {until.isoformat()}"))
+        found.append(
+            Violation(
+                "claim_expired", f"flag:{flag_id}", f"until {until.isoformat() if until else '?'}"
+            )
+        )
     return found

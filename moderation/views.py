@@ -205,8 +205,10 @@ def my_moderation(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Din klage er sendt. En anden voksen kigger på den."))
         return redirect("moderation:mine")
-    inbox = PrivateMessage.objects.filter(recipient=request.user).select_related("sender")[:50]
-    PrivateMessage.objects.filter(recipient=request.user, read_at__isnull=True).update(
+    user = request.user
+    assert user.is_authenticated  # login_required
+    inbox = PrivateMessage.objects.filter(recipient=user).select_related("sender")[:50]
+    PrivateMessage.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
     return render(
@@ -214,7 +216,7 @@ def my_moderation(request: HttpRequest) -> HttpResponse:
         "moderation/mine.html",
         {
             "inbox": inbox,
-            "sanctions": Sanction.objects.filter(user=request.user)
+            "sanctions": Sanction.objects.filter(user=user)
             .select_related("appeal")
             .order_by("-starts_at"),
         },

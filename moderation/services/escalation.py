@@ -53,10 +53,12 @@ def rung_recipients(clinic_id: int | None, rung: int, at: dt.datetime | None = N
         return []
     now = at or timezone.now()
     duty = RotaShift.Duty.DUTY if rung == 1 else RotaShift.Duty.ON_CALL
-    shifts = RotaShift.objects.filter(
-        clinic_id=clinic_id, duty=duty, starts_at__lte=now, ends_at__gt=now
-    ).select_related("clinician")
-    people = [s.clinician for s in shifts]
+    people: list[Any] = []
+    if clinic_id is not None:
+        shifts = RotaShift.objects.filter(
+            clinic_id=clinic_id, duty=duty, starts_at__lte=now, ends_at__gt=now
+        ).select_related("clinician")
+        people = [s.clinician for s in shifts]
     if people:
         return people
     user_model = get_user_model()
@@ -69,13 +71,14 @@ def rung_recipients(clinic_id: int | None, rung: int, at: dt.datetime | None = N
 def _emails(clinic_id: int | None, rung: int, people: list[Any], now: dt.datetime) -> list[str]:
     addresses = {p.email for p in people if p.email}
     duty = RotaShift.Duty.DUTY if rung == 1 else RotaShift.Duty.ON_CALL
-    addresses |= set(
-        RotaShift.objects.filter(
-            clinic_id=clinic_id, duty=duty, starts_at__lte=now, ends_at__gt=now
+    if clinic_id is not None:
+        addresses |= set(
+            RotaShift.objects.filter(
+                clinic_id=clinic_id, duty=duty, starts_at__lte=now, ends_at__gt=now
+            )
+            .exclude(contact_email="")
+            .values_list("contact_email", flat=True)
         )
-        .exclude(contact_email="")
-        .values_list("contact_email", flat=True)
-    )
     fallback = settings.MODERATION["ON_CALL_FALLBACK_EMAIL"]
     if not addresses and fallback and rung >= TOP_RUNG:
         addresses.add(fallback)

@@ -23,7 +23,7 @@ from moderation.permissions import Action
 
 logger = logging.getLogger(__name__)
 
-_ACTION_FOR_KIND = {
+_ACTION_FOR_KIND: dict[str, Action] = {
     Sanction.Kind.PREMODERATION: Action.RESTRICT_PREMODERATION,
     Sanction.Kind.MUTE: Action.RESTRICT_MUTE,
     Sanction.Kind.SUSPEND: Action.RESTRICT_SUSPEND,

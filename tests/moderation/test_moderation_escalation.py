@@ -54,14 +54,14 @@ def test_an_unclaimed_elevated_flag_climbs_the_ladder(
             assert escalation.flags_escalate_overdue() == 1
         flag.refresh_from_db()
         assert (flag.status, flag.escalation_level) == ("escalated", 1)
-        paged = flag.events.filter(kind=FlagEvent.Kind.PAGED).last()
+        paged = flag.events.filter(kind=FlagEvent.Kind.PAGED).latest("id")
         assert paged.after["rung"] == "duty_clinician"
         clock.shift(dt.timedelta(minutes=6))  # the duty clinician did not act either
         with django_capture_on_commit_callbacks(execute=True):
             assert escalation.flags_escalate_overdue() == 1
         flag.refresh_from_db()
         assert flag.escalation_level == 2
-        assert flag.events.filter(kind=FlagEvent.Kind.PAGED).last().after["user_ids"] == [
+        assert flag.events.filter(kind=FlagEvent.Kind.PAGED).latest("id").after["user_ids"] == [
             on_call.pk
         ]
         assert "bagvagt@example.org" in mailoutbox[-1].to
@@ -92,7 +92,7 @@ def test_a_lapsed_claim_returns_to_the_queue(
         assert escalation.claims_expire() == 1
         flag.refresh_from_db()
         assert (flag.status, flag.claimed_by_id) == ("open", None)
-        assert flag.events.last().kind == FlagEvent.Kind.CLAIM_EXPIRED
+        assert flag.events.latest("id").kind == FlagEvent.Kind.CLAIM_EXPIRED
 
 
 def test_staffed_hours(clinic: Any) -> None:

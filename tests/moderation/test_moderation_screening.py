@@ -103,7 +103,12 @@ def test_timeout_counts_as_a_failure(
     import time
 
     settings.MODERATION = {**settings.MODERATION, "SCORE_TIMEOUT_SECONDS": 0.2}
-    monkeypatch.setattr(fake_scorer, "score_batch", lambda texts: time.sleep(1) or [])
+
+    def slow(texts: Any) -> list[Any]:
+        time.sleep(1)
+        return []
+
+    monkeypatch.setattr(fake_scorer, "score_batch", slow)
     post = pending_post("en helt almindelig dag")
     assessment = screen(post)
     assert assessment.scored is False
