@@ -1,4 +1,9 @@
-"""The safety plan one tap from the crisis button, on every page, for logged-in youths."""
+"""For every page: the safety plan one tap from the crisis button, and whether WHO-5 is due.
+
+Both only for logged-in youths. `TOOLKIT_WHO5_DUE` is a callable, so the query runs only on
+pages that show the prompt: `{% include "toolkit/includes/who5_prompt.html" with
+who5_due=TOOLKIT_WHO5_DUE %}`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from toolkit.selectors import who5_due_for
+
 
 def crisis_extra_links(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -16,5 +23,6 @@ def crisis_extra_links(request: HttpRequest) -> dict[str, Any]:
     return {
         "CRISIS_EXTRA_LINKS": [
             {"url": reverse("toolkit:safety_plan"), "label": _("Min sikkerhedsplan")}
-        ]
+        ],
+        "TOOLKIT_WHO5_DUE": lambda: who5_due_for(youth=user),
     }

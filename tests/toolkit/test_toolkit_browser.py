@@ -125,3 +125,37 @@ def test_youth_completes_a_journey_saves_a_strategy_and_opens_the_safety_plan(
     assert page.locator(".safety-section").count() == 6
     assert "70 201 201" in page.locator("#professionals").inner_text()
     assert _serious_violations(page) == []
+
+
+def test_checkin_who5_and_trend_pages_work_and_pass_axe(
+    daphne_live_server: Any, browser_page: Any
+) -> None:
+    User.objects.create_user(
+        username="rolig_maane", password=PASSWORD, birth_year=2008, birth_month=1
+    )
+    base = daphne_live_server.url
+    page = browser_page
+    page.set_default_timeout(30_000)
+    _log_in(page, base, "rolig_maane")
+
+    page.goto(base + "/vaerktoej/")
+    assert page.locator(".toolkit-prompt a >> text=Svar nu").count() == 1  # WHO-5 at sign-up
+    page.click(".toolkit-prompt a >> text=Svar nu")
+    assert _serious_violations(page) == []
+    for item in range(1, 6):
+        page.check(f"input[name=item_{item}][value='1']")
+    page.click("button >> text=Send")
+    assert "20 ud af 100" in page.locator("main").inner_text()
+    assert page.locator("main a[href='tel:+4570201201']").count() == 1  # very low: lines shown
+    assert _serious_violations(page) == []
+
+    page.goto(base + "/vaerktoej/check-in/")
+    page.locator("input[name=mood]").fill("7")
+    page.fill("input[name=word]", "rolig")
+    assert _serious_violations(page) == []
+    page.click("main button >> text=Gem")
+    page.wait_for_url(base + "/vaerktoej/udvikling/")
+    assert page.locator("main svg").count() == 2
+    page.click("summary >> text=Vis som tabel")
+    assert "rolig" in page.locator("main table").first.inner_text()
+    assert _serious_violations(page) == []

@@ -170,3 +170,19 @@ def test_mood_field_works_without_js_and_is_marked_for_the_slider(youth):
     page = _client_for(youth).get(reverse("toolkit:checkin")).content.decode()
     assert 'type="number"' in page and 'min="0"' in page and 'max="10"' in page
     assert "data-mood-slider" in page and "<output" in page
+
+
+def test_who5_prompt_include_works_on_any_page_through_the_context_processor(youth, rf):
+    from django.template import Context, RequestContext, Template
+
+    from toolkit.context_processors import crisis_extra_links
+
+    request = rf.get("/")
+    request.user = youth
+    template = Template(
+        '{% include "toolkit/includes/who5_prompt.html" with who5_due=TOOLKIT_WHO5_DUE %}'
+    )
+    context = crisis_extra_links(request)
+    assert reverse("toolkit:who5") in template.render(RequestContext(request, context))
+    services.who5_submit(youth=youth, timepoint="baseline", answers=[3, 3, 3, 3, 3])
+    assert reverse("toolkit:who5") not in template.render(Context(crisis_extra_links(request)))
