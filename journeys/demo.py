@@ -29,12 +29,8 @@ def demo_content_create() -> None:
     journey = selectors.journey_get_published(slug=slug)
     if journey is not None:
         for step in selectors.steps_active(journey=journey)[:done]:
-            if step.kind not in {"reflection", "quiz"}:
-                services.step_complete(youth=youth, step=step)
-            else:
-                services.progress_move_to(youth=youth, step=step)
+            services.step_complete(youth=youth, step=step)
     finished = selectors.journey_get_published(slug=COMPLETED)
     if finished is not None:
         for step in selectors.steps_active(journey=finished):
-            if step.kind != "reflection":
-                services.step_complete(youth=youth, step=step, quiz_answers=None)
+            services.step_complete(youth=youth, step=step)  # the reflection step is skipped

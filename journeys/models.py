@@ -39,7 +39,6 @@ def _validate_text(value: Any) -> None:
 class Journey(models.Model):
     """A short therapeutic journey (CBT, mindfulness, ACT ...), loaded from journeys/content."""
 
-
     slug = models.SlugField(unique=True)
     version = models.PositiveIntegerField(default=1)
     topic = models.CharField(max_length=24, choices=_choices(validation.TOPICS))

@@ -116,7 +116,7 @@ def completion_get(*, youth: Any, step: Step) -> StepCompletion | None:
 
 
 def step_to_resume(*, youth: Any, journey: Journey) -> Step | None:
-    """Where "fortsæt hvor du slap" goes: the saved step if still active, else the first not done."""
+    """Where "fortsæt hvor du slap" goes: the saved step if active, else the first not done."""
     steps = steps_active(journey=journey)
     if not steps:
         return None

@@ -264,9 +264,7 @@ def reflection_save(*, youth: Any, step: Step, body: str) -> Reflection:
         raise JourneyError("not_reflection", _("Det trin har ikke en refleksion."))
     text = reflection_check(body=body)
     with transaction.atomic():
-        reflection = (
-            Reflection.objects.select_for_update().filter(youth=youth, step=step).first()
-        )
+        reflection = Reflection.objects.select_for_update().filter(youth=youth, step=step).first()
         now = timezone.now()
         if reflection is None:
             reflection = Reflection.objects.create(youth=youth, step=step, body=text)
@@ -277,9 +275,7 @@ def reflection_save(*, youth: Any, step: Step, body: str) -> Reflection:
             reflection.revision += 1
             reflection.screening_status = ScreeningStatus.PENDING
             reflection.updated_at = now
-            reflection.save(
-                update_fields=["body", "revision", "screening_status", "updated_at"]
-            )
+            reflection.save(update_fields=["body", "revision", "screening_status", "updated_at"])
         reflection_id = reflection.pk
         transaction.on_commit(lambda: screening.request_screening(reflection_id=reflection_id))
     logger.info(

@@ -24,6 +24,7 @@ import numpy as np
 import ml
 from journeys import selectors
 from journeys.models import Journey, JourneyEmbedding, JourneyProgress
+from ml.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def rank_by_similarity(
 ) -> list[tuple[Journey, float]]:
     """Candidates with cosine similarity to the youth's activity, best first.
 
-    Raises ml.ModelUnavailable when the encoder is missing; the caller falls back.
+    Raises ModelUnavailable when the encoder is missing; the caller falls back.
     """
     if not candidates:
         return []
@@ -143,7 +144,7 @@ def recommendations_for(
     try:
         ranked = rank_by_similarity(youth=youth, candidates=candidates, language=language)
         results.extend(Recommendation(j, "similar", score=s) for j, s in ranked)
-    except ml.ModelUnavailable:
+    except ModelUnavailable:
         logger.warning("journeys.similarity.model_unavailable", extra={"fallback": "topic"})
         results.extend(
             Recommendation(j, "topic") for j in rank_by_topic(youth=youth, candidates=candidates)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from journeys import selectors, services, similarity
 from journeys.forms import QuizForm, ReflectionForm
-from journeys.models import Journey, Step, text_in
+from journeys.models import Journey, JourneyProgress, Step, text_in
 from journeys.services import JourneyError
 
 
@@ -64,7 +64,9 @@ def journey_list(request: HttpRequest) -> HttpResponse:
         for journey in journeys
     ]
     in_progress = [
-        row for row in rows if row["progress"] is not None and row["progress"].completed_at is None
+        row
+        for row in rows
+        if isinstance(row["progress"], JourneyProgress) and row["progress"].completed_at is None
     ]
     suggestions = [
         {

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from journeys.validation import validate_directory  # noqa: E402
+from journeys.validation import validate_directory
 
 
 def main(directory: str) -> int:

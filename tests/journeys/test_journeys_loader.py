@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.models import User
 from journeys import selectors, services
 from journeys.models import Journey, Step, StepCompletion
 from journeys.services import ContentInvalid
@@ -63,7 +64,7 @@ def test_broken_yaml_names_file_and_line(content_copy: Path) -> None:
 
 @pytest.mark.django_db
 def test_missing_translation_names_file_and_line(content_copy: Path) -> None:
-    old = '  en: "Here and now – find your footing when everything is spinning"\n'
+    old = '  en: "Here and now \u2013 find your footing when everything is spinning"\n'
     text = _edit(content_copy, old, "")
     problems = _problems(content_copy)
     line = _line_of(text, '  da: "Her og nu')
@@ -179,7 +180,7 @@ def test_reload_is_idempotent(content_copy: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_new_version_updates_text_and_keeps_progress(content_copy: Path, youth: object) -> None:
+def test_new_version_updates_text_and_keeps_progress(content_copy: Path, youth: User) -> None:
     # given a youth who did two steps of version 1
     services.journeys_load(directory=content_copy)
     journey = Journey.objects.get(slug="her-og-nu")
