@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
 # Limits for text a youth writes; the forms enforce them and the models repeat them for admin.
 STRATEGY_TITLE_MAX = 120
@@ -133,6 +134,22 @@ class SafetyPlan(models.Model):
 
     def items(self, section: str) -> list[str]:
         return list(self.sections.get(section, []))
+
+
+class SafetyPlanUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct foreign key for safety-plan grants (guardian docs, "Direct foreign keys").
+
+    A real foreign key, unlike guardian's generic one, so deleting a plan (or the youth's
+    account) deletes its grants with it and no orphaned grant row outlives the plan.
+    Only `toolkit.permissions` grants or reads these rows.
+    """
+
+    content_object = models.ForeignKey(
+        "SafetyPlan", on_delete=models.CASCADE, related_name="user_grants"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
 
 
 class SafetyPlanVersion(models.Model):

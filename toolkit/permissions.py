@@ -71,6 +71,18 @@ def access_safety_plan_for_clinician(user: User | AnonymousUser, youth_id: int) 
     return plan
 
 
+def youth_shares_scope(*, clinician: User | AnonymousUser, youth_id: int, scope: str) -> bool:
+    """True while `clinician` has an active care link with `youth_id` that carries `scope`.
+
+    For reads other apps make through `toolkit.selectors` (check-ins: Scope.CHECKINS; toolkit
+    use: Scope.TOOLKIT). Checked on every request, so a scope turned off refuses the next one.
+    """
+    if not clinician.is_authenticated or getattr(clinician, "role", None) != Role.CLINICIAN:
+        return False
+    links = CareLink.objects.filter(youth_id=youth_id, clinician_id=clinician.pk, ended_at=None)
+    return any(link.allows(scope) for link in links)
+
+
 def safety_plan_clinician_ids(*, plan: SafetyPlan) -> list[int]:
     """Ids of the clinicians who currently hold the view permission (shown to the youth)."""
     return sorted(holder.pk for holder in _holders(plan))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Avg, Count, F, QuerySet
 from django.http import Http404
@@ -98,3 +99,113 @@ def who5_due_for(*, youth: User, now: dt.datetime | None = None) -> str | None:
 
 def who5_band(response: Who5Response) -> Band:
     return who5_score(response.answers).band
+
+
+# --- Reads for other apps (clinician workspace, session summaries, GDPR export) ----------------
+# These return plain data and check no consent: the caller (issue 7's clinician workspace) checks
+# the care link's scope first (Scope.CHECKINS for check-ins and WHO-5, Scope.TOOLKIT for the
+# toolkit), through `toolkit.permissions.youth_shares_scope` or its own guardian grants.
+
+
+def checkin_series(*, youth: User, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """Daily mood scores in [since, until], oldest first. Words and notes are left out."""
+    rows = DailyCheckIn.objects.filter(owner=youth, day__gte=since, day__lte=until).order_by("day")
+    return [{"day": row.day, "mood": row.mood, "checkin_id": row.pk} for row in rows]
+
+
+def who5_series(*, youth: User) -> list[dict[str, Any]]:
+    """Every WHO-5 questionnaire: timepoint, when, raw score and percentage."""
+    return [
+        {
+            "response_id": r.pk,
+            "timepoint": r.timepoint,
+            "completed_at": r.completed_at,
+            "raw_score": r.raw_score,
+            "percentage": r.percentage,
+        }
+        for r in who5_history(youth=youth)
+    ]
+
+
+def strategy_use_summary(
+    *, youth: User, since: dt.datetime, until: dt.datetime, language: str = "da"
+) -> list[dict[str, Any]]:
+    """Uses per strategy started in [since, until]; average mood change over finished uses."""
+    uses = StrategyUse.objects.filter(
+        strategy__owner=youth, started_at__gte=since, started_at__lte=until
+    ).select_related("strategy")
+    grouped: dict[int, dict[str, Any]] = {}
+    for use in uses:
+        row = grouped.setdefault(
+            use.strategy_id,
+            {
+                "strategy_id": use.strategy_id,
+                "title": use.strategy.title_in(language),
+                "source": use.strategy.source,
+                "uses": 0,
+                "changes": [],
+            },
+        )
+        row["uses"] += 1
+        if use.mood_after is not None:
+            row["changes"].append(use.mood_after - use.mood_before)
+    result = []
+    for row in grouped.values():
+        changes = row.pop("changes")
+        row["average_change"] = round(sum(changes) / len(changes), 1) if changes else None
+        result.append(row)
+    return sorted(result, key=lambda r: -r["uses"])
+
+
+def toolkit_export_for_youth(*, youth: User) -> dict[str, Any]:
+    """Everything the toolkit holds about the youth, JSON-ready (GDPR access request)."""
+    plan = safety_plan_for_youth(youth=youth)
+    return {
+        "strategies": [
+            {
+                "id": s.pk,
+                "source": s.source,
+                "journey_slug": s.journey_slug,
+                "journey_step_key": s.journey_step_key,
+                "journey_version": s.journey_version,
+                "title": s.title,
+                "steps": s.steps,
+                "is_favourite": s.is_favourite,
+                "created_at": s.created_at.isoformat(),
+                "uses": [
+                    {
+                        "mood_before": u.mood_before,
+                        "mood_after": u.mood_after,
+                        "started_at": u.started_at.isoformat(),
+                        "finished_at": u.finished_at.isoformat() if u.finished_at else None,
+                    }
+                    for u in s.uses.order_by("started_at")
+                ],
+            }
+            for s in Strategy.objects.filter(owner=youth).order_by("created_at")
+        ],
+        "safety_plan": None
+        if plan is None
+        else {
+            "version": plan.version,
+            "sections": plan.sections,
+            "versions": [
+                {"version": v.version, "sections": v.sections, "saved_at": v.saved_at.isoformat()}
+                for v in plan.versions.order_by("version")
+            ],
+        },
+        "checkins": [
+            {"day": c.day.isoformat(), "mood": c.mood, "word": c.word, "note": c.note}
+            for c in DailyCheckIn.objects.filter(owner=youth).order_by("day")
+        ],
+        "who5": [
+            {
+                "timepoint": r.timepoint,
+                "answers": r.answers,
+                "raw_score": r.raw_score,
+                "percentage": r.percentage,
+                "completed_at": r.completed_at.isoformat(),
+            }
+            for r in who5_history(youth=youth)
+        ],
+    }

@@ -194,3 +194,15 @@ def test_clinician_cannot_edit_the_plan(youth, clinician, link):
     response = _client_for(clinician).post(url, {"items": "overskrevet"})
     assert response.status_code == 404
     assert SafetyPlan.objects.get(owner=youth).items("warning_signs") == [SECRET]
+
+
+def test_grants_are_direct_rows_deleted_with_the_youths_account(youth, clinician, link):
+    from guardian.models import UserObjectPermission
+
+    from toolkit.models import SafetyPlanUserObjectPermission
+
+    _plan_with_text(youth)
+    assert SafetyPlanUserObjectPermission.objects.filter(user=clinician).count() == 1
+    assert not UserObjectPermission.objects.exists()  # no generic (orphan-prone) rows
+    youth.delete()
+    assert not SafetyPlanUserObjectPermission.objects.exists()
