@@ -168,6 +168,15 @@ def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
+def _ends_inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    """True when the hit overlaps an idiom and ends within it.
+
+    "min mor slår mig" ends inside the idiom "slår mig ihjel" and is lowered; "dræber mig
+    selv" runs past the idiom "dræber mig" and keeps its level.
+    """
+    return any(s < end <= e and start < e for s, e in spans)
+
+
 def _lower(level: RiskLevel, kind: str) -> RiskLevel:
     """Idioms drop a hit to LOW; other contexts drop it one level; never below LOW."""
     if kind == "idiom":
@@ -196,7 +205,7 @@ def match_rules(text: str) -> list[RuleHit]:
     for phrase, first, last in matches:
         start, end = tokens[first].start, tokens[last].end
         level, lowered_by = phrase.level, None
-        if _inside(start, end, context_spans.get("idiom", ())):
+        if _ends_inside(start, end, context_spans.get("idiom", ())):
             lowered_by = "idiom"
         elif _inside(start, end, quotes):
             lowered_by = "quote"
