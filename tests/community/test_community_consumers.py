@@ -26,9 +26,9 @@ async def _connect(user: Any) -> WebsocketCommunicator:
     return communicator
 
 
-async def _frames(communicator: WebsocketCommunicator, timeout: float = 0.3) -> list[dict]:
+async def _frames(communicator: WebsocketCommunicator, quiet_for: float = 0.3) -> list[dict]:
     frames = []
-    while not await communicator.receive_nothing(timeout=timeout):
+    while not await communicator.receive_nothing(timeout=quiet_for):
         frames.append(json.loads(await communicator.receive_from()))
     return frames
 
@@ -39,7 +39,7 @@ async def _open(user: Any) -> tuple[WebsocketCommunicator, dict]:
     assert connected
     hello = await communicator.receive_json_from()
     assert hello["type"] == "hello"
-    await _frames(communicator, timeout=0.1)  # presence frames of this and earlier sockets
+    await _frames(communicator, quiet_for=0.1)  # presence frames of this and earlier sockets
     return communicator, hello
 
 

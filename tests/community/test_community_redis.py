@@ -30,9 +30,9 @@ async def _open(user):
     return communicator
 
 
-async def _space_frames(communicator, timeout=0.5):
+async def _space_frames(communicator, quiet_for=0.5):
     frames = []
-    while not await communicator.receive_nothing(timeout=timeout):
+    while not await communicator.receive_nothing(timeout=quiet_for):
         frame = json.loads(await communicator.receive_from())
         if frame["type"] not in ("presence", "hello"):
             frames.append(frame)
@@ -54,7 +54,7 @@ async def test_frames_flow_through_redis_after_an_idle_period(world, redis_url, 
             await database_sync_to_async(services.reaction_toggle)(
                 user=world.member2, post=post, kind="thanks"
             )
-            frames = await _space_frames(reader, timeout=1.0)
+            frames = await _space_frames(reader, quiet_for=1.0)
             assert [f["type"] for f in frames] == ["post.published", "reaction.counted"]
             assert [f["seq"] for f in frames] == [1, 2]
             assert await _space_frames(outsider) == []
