@@ -11,7 +11,6 @@ Per-space object permissions: `view_space`, `post_in_space`, `moderate_space`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -117,13 +116,3 @@ def readable_spaces(user: Any) -> QuerySet[Space]:
         band = age_band_for(user)
         return spaces.filter(age_band=band) if band else Space.objects.none()
     return spaces
-
-
-def moderated_space_ids(user: Any, spaces: Iterable[Space]) -> set[int]:
-    """Of `spaces`, those `user` moderates (one query with a prefetching checker)."""
-    spaces = list(spaces)
-    if not user.is_authenticated or not spaces:
-        return set()
-    checker = ObjectPermissionChecker(user)
-    checker.prefetch_perms(spaces)
-    return {s.pk for s in spaces if checker.has_perm(MODERATE, s)}

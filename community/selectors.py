@@ -118,7 +118,7 @@ def space_feed(*, space: Space, viewer: Any, limit: int = 50) -> list[Post]:
         .prefetch_related(Prefetch("comments", queryset=comments, to_attr="visible_comments"))
         .order_by("-created_at", "-id")[:limit]
     )
-    result = list(posts)
+    result: list[Post] = list(posts)
     for post in result:
         _decorate(post)
         for comment in post.visible_comments:  # type: ignore[attr-defined]
