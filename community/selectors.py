@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
@@ -46,6 +47,19 @@ def post_list_by_author(*, author_id: int, limit: int = 20) -> list[Post]:
         Post.objects.filter(author_id=author_id)
         .select_related("space", "parent")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def post_revisions_published() -> Iterator[tuple[int, int]]:
+    """(post id, revision) of every published post that went through screening (reconcile).
+
+    Staff replies are left out: they are published without screening by design. Streams rows.
+    """
+    return (
+        Post.objects.filter(status=Post.Status.PUBLISHED, is_staff_reply=False)
+        .values_list("pk", "revision")
+        .order_by("pk")
+        .iterator(chunk_size=2000)
     )
 
 

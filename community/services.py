@@ -374,11 +374,15 @@ def post_remove(*, post: Post, actor: Any, reason: str) -> None:
 def post_hide(*, post: Post, actor: Any, reason: str) -> None:
     """A moderator takes a published post out of view for review: PUBLISHED -> HELD.
 
-    Unlike `post_remove` it can be undone with `post_release`. Withdraws it from peers and tells
-    the author as `post_hold` does.
+    Unlike `post_remove` it can be undone with `post_release`. Locks the Post row (then the Space
+    row). Withdraws it from peers ("post.withdrawn") and tells the author as `post_hold` does.
+    A post already HELD is left as it is; a REMOVED one raises InvalidTransition.
     """
     with transaction.atomic():
         locked = _lock_post(post)
+        if locked.status == Post.Status.HELD:  # already out of view: nothing to do
+            _copy_state(locked, post)
+            return
         _check_transition(locked, Post.Status.HELD)
         if locked.status == Post.Status.PUBLISHED:
             _withdraw(locked, removed=False)

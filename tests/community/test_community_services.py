@@ -249,3 +249,21 @@ def test_post_hold_notifies_only_the_author(world, make_post, django_capture_on_
     assert group == f"user.{world.member.pk}"
     assert '"post.held"' in message["text"]
     assert "score" not in message["text"]
+
+
+def test_hide_is_idempotent_and_release_undoes_it(world, make_post):
+    post = make_post(world.member, world.cafe)
+    services.post_hide(post=post, actor=world.peer, reason="kig")
+    services.post_hide(post=post, actor=world.peer, reason="kig igen")
+    assert post.status == Post.Status.HELD
+    assert SpaceEvent.objects.filter(type="post.withdrawn").count() == 1
+    services.post_release(post=post, actor=world.clinician)
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+
+
+def test_published_revisions_for_reconcile(world, make_post):
+    post = make_post(world.member, world.cafe)
+    make_post(world.member, world.cafe, publish=False)
+    services.staff_reply_create(post=post, author=world.peer, body="hej")
+    assert list(selectors.post_revisions_published()) == [(post.pk, 1)]
