@@ -3,7 +3,8 @@
   "use strict";
 
   // Mood fields are plain number inputs (0-10) in the HTML. Here they become sliders with the
-  // chosen number shown beside them, which is quicker on a phone.
+  // chosen number shown beside them, which is quicker on a phone. The number stays aria-hidden:
+  // the slider itself announces its value, and a live region would repeat it on every move.
   function upgradeMoodSliders() {
     document.querySelectorAll("input[data-mood-slider]").forEach(function (input) {
       var output = input.parentElement.querySelector("output.mood-value");
@@ -11,7 +12,6 @@
       input.type = "range";
       if (!output) { return; }
       output.hidden = false;
-      output.removeAttribute("aria-hidden");
       var show = function () { output.textContent = input.value; };
       input.addEventListener("input", show);
       show();

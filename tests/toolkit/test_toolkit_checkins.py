@@ -186,3 +186,14 @@ def test_who5_prompt_include_works_on_any_page_through_the_context_processor(you
     assert reverse("toolkit:who5") in template.render(RequestContext(request, context))
     services.who5_submit(youth=youth, timepoint="baseline", answers=[3, 3, 3, 3, 3])
     assert reverse("toolkit:who5") not in template.render(Context(crisis_extra_links(request)))
+
+
+def test_svg_coordinates_use_dots_not_the_danish_decimal_comma(youth):
+    services.checkin_save(youth=youth, mood=3, day=timezone.localdate() - dt.timedelta(days=1))
+    services.checkin_save(youth=youth, mood=7)
+    page = _client_for(youth).get(reverse("toolkit:trend")).content.decode()
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    circles = [part.split("/>", 1)[0] for part in svg.split("<circle")[1:]]
+    assert len(circles) == 2
+    assert all("," not in circle for circle in circles), circles
+    assert 'cx="12.0"' in circles[0]
