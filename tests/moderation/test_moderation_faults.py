@@ -1,0 +1,304 @@
+"""Fault tests on real PostgreSQL (and Redis): the safety path survives its parts failing.
+
+Each test is bounded in time and ends with `reconcile` finding 0 violations. Redis tests start
+their own redis-server on a spare port and kill that one; the machine's shared Redis and
+PostgreSQL are never stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+
+from community.models import Post
+from ml import RiskLevel, RiskScore
+from moderation import risk
+from moderation.models import Flag, RiskAssessment, Tier
+from moderation.reconcile import violations_find
+from moderation.selectors import model_degraded
+from moderation.services.screening import pending_reenqueue, screening_run_batch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db_tasks(settings: Any) -> None:
+    """Use the durable database backend instead of the test ImmediateBackend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _assert_healthy() -> None:
+    assert [str(v) for v in violations_find()] == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(120)
+def test_model_load_failure_holds_everything_unscored_with_the_rule_layer(
+    settings: Any, tmp_path: Path, pending_post: Any, screen: Any
+) -> None:
+    # given: the transformer configured, but its weights are missing
+    settings.RISK_SCORER = "transformer"
+    settings.RISK_MODEL_PATH = str(tmp_path / "no-weights")
+    risk.reset_for_tests()
+    ordinary = pending_post("i dag var en god dag i skolen")
+    crisis = pending_post("jeg vil tage mit eget liv i nat, jeg har skrevet et afskedsbrev")
+    try:
+        # when
+        screen(ordinary)
+        screen(crisis)
+        # then: nothing published, the lexicon still found the crisis
+        assert ordinary.status == Post.Status.HELD
+        assert crisis.status == Post.Status.HELD
+        assert Flag.objects.get(subject_id=ordinary.pk).tier == Tier.UNSCORED
+        assert Flag.objects.get(subject_id=crisis.pk).tier == Tier.CRISIS
+        assert not RiskAssessment.objects.filter(scored=True).exists()
+        assert model_degraded()
+        _assert_healthy()
+    finally:
+        risk.reset_for_tests()
+
+
+class BarrierScorer:
+    """Lets two concurrent runs both finish scoring before either writes."""
+
+    model_version = "barrier-1"
+
+    def __init__(self) -> None:
+        self.barrier = threading.Barrier(2, timeout=20)
+
+    def score_batch(self, texts: Sequence[str]) -> list[RiskScore]:
+        self.barrier.wait()
+        return [RiskScore(RiskLevel.ELEVATED, 0.9, ("self_harm",), (), self.model_version)] * len(
+            texts
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(120)
+def test_the_same_task_run_twice_concurrently_writes_one_assessment(
+    monkeypatch: Any, pending_post: Any
+) -> None:
+    scorer = BarrierScorer()
+    monkeypatch.setattr("moderation.risk._scorer", lambda: scorer)
+    risk.reset_for_tests()
+    posts = [pending_post(f"jeg skader mig selv {i}") for i in range(3)]
+    ids = [p.pk for p in posts]
+    results: list[int] = []
+
+    def run() -> None:
+        try:
+            results.append(len(screening_run_batch(subject_type="post", subject_ids=ids)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(results) == 3  # each post routed by exactly one of the two runs
+    for post_id in ids:
+        assert RiskAssessment.objects.filter(subject_id=post_id).count() == 1
+        assert Flag.objects.filter(subject_id=post_id).count() == 1
+    _assert_healthy()
+
+
+def _test_database_url() -> str:
+    s = connection.settings_dict
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{s['USER']}{password}@{host}/{s['NAME']}"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(180)
+def test_worker_killed_mid_batch_is_rescored(
+    db_tasks: None, fake_scorer: Any, pending_post: Any, tmp_path: Path
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from moderation.tasks import screen_subjects
+
+    # given: six posts waiting in one durable task; one of them is elevated
+    posts = [pending_post(f"opslag nummer {i}", age_seconds=5) for i in range(6)]
+    fake_scorer.set(posts[0].body, RiskLevel.ELEVATED, "self_harm")
+    screen_subjects.enqueue(subject_type="post", subject_ids=[p.pk for p in posts])
+    marker = tmp_path / "scoring"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _test_database_url(),
+        "SLOW_WORKER_MARKER": str(marker),
+        "REDIS_URL": "",
+    }
+    worker = subprocess.Popen(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "tests/moderation/slow_worker_main.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists():
+            assert worker.poll() is None, "worker exited early"
+            assert time.monotonic() < deadline, "worker never reached the model"
+            time.sleep(0.1)
+        # when: the worker dies in the middle of the batch
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+    assert marker.read_text() == "6"  # it had the whole batch
+    assert DBTaskResult.objects.get().status == "RUNNING"  # the queue thinks it still runs
+    assert Post.objects.filter(status=Post.Status.PENDING).count() == 6
+
+    # then: the sweep re-enqueues from the PENDING rows and a new worker finishes the job
+    assert len(pending_reenqueue(older_than_seconds=0, for_real=True)) == 6
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
+    assert not Post.objects.filter(status=Post.Status.PENDING).exists()
+    for post in posts:
+        assert RiskAssessment.objects.filter(subject_id=post.pk).count() == 1
+    assert Flag.objects.get().subject_id == posts[0].pk
+    _assert_healthy()
+
+
+# --- Redis ---------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class OwnRedis:
+    """A throwaway redis-server on a spare port, so killing it touches nothing shared."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("own redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed")
+    server = OwnRedis(_free_port())
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(120)
+async def test_redis_restart_loses_no_flag_and_the_client_resyncs(
+    own_redis: OwnRedis,
+    settings: Any,
+    fake_scorer: Any,
+    pending_post: Any,
+    screen: Any,
+    clinician: Any,
+) -> None:
+    from asgiref.sync import sync_to_async
+    from channels.layers import channel_layers
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from config.settings import redis_channel_layer
+    from moderation.events import queue_events_after, queue_name
+    from moderation.routing import websocket_urlpatterns
+
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(own_redis.url)}
+    channel_layers.backends.clear()
+
+    def crisis_post(body: str) -> Flag:
+        post = pending_post(body)
+        fake_scorer.set(body, RiskLevel.CRISIS)
+        screen(post)
+        return Flag.objects.get(subject_id=post.pk)
+
+    try:
+        communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/moderation/")
+        communicator.scope["user"] = clinician
+        connected, _ = await communicator.connect()
+        assert connected
+        hello = await communicator.receive_json_from(timeout=5)
+        first = await sync_to_async(crisis_post)("jeg tager mit liv i aften")
+        frame = await communicator.receive_json_from(timeout=5)
+        assert frame["flag_id"] == first.pk
+        await communicator.disconnect()
+
+        # when: Redis dies while a crisis post is screened
+        own_redis.kill()
+        second = await sync_to_async(crisis_post)("jeg siger farvel til jer alle")
+        # then: the post is held and flagged (the push failed quietly; the rows are the record)
+        assert second.tier == Tier.CRISIS
+        own_redis.start()
+        channel_layers.backends.clear()
+
+        # and a client reconnecting resyncs from its last seen sequence
+        queue = queue_name(first.clinic_id, "clinical")
+        assert queue in hello["queues"]
+        missed = await sync_to_async(queue_events_after)(queue, frame["seq"])
+        assert second.pk in {e["flag_id"] for e in missed}
+        again = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/moderation/")
+        again.scope["user"] = clinician
+        connected, _ = await again.connect()
+        assert connected
+        hello_again = await again.receive_json_from(timeout=5)
+        assert hello_again["queues"][queue] > frame["seq"]  # the gap the client will fetch
+        await again.disconnect()
+        await sync_to_async(_assert_healthy)()
+    finally:
+        channel_layers.backends.clear()
+        await sync_to_async(connections.close_all)()  # the executor thread's connection
