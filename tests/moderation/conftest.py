@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -155,3 +155,20 @@ def screen() -> Callable[[Any], Any]:
         return assessment
 
     return run
+
+
+@pytest.fixture
+def moderation_socket() -> Callable[[Any], Any]:
+    """Build a WebsocketCommunicator for /ws/moderation/ authenticated as `user`."""
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from moderation.routing import websocket_urlpatterns
+
+    def make(user: Any) -> WebsocketCommunicator:
+        router = URLRouter(cast(Any, websocket_urlpatterns))
+        communicator = WebsocketCommunicator(router, "/ws/moderation/")
+        cast(dict[str, Any], communicator.scope)["user"] = user
+        return communicator
+
+    return make

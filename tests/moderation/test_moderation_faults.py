@@ -243,6 +243,7 @@ def own_redis() -> Iterator[OwnRedis]:
 @pytest.mark.timeout(120)
 async def test_redis_restart_loses_no_flag_and_the_client_resyncs(
     own_redis: OwnRedis,
+    moderation_socket: Any,
     settings: Any,
     fake_scorer: Any,
     pending_post: Any,
@@ -251,12 +252,9 @@ async def test_redis_restart_loses_no_flag_and_the_client_resyncs(
 ) -> None:
     from asgiref.sync import sync_to_async
     from channels.layers import channel_layers
-    from channels.routing import URLRouter
-    from channels.testing import WebsocketCommunicator
 
     from config.settings import redis_channel_layer
     from moderation.events import queue_events_after, queue_name
-    from moderation.routing import websocket_urlpatterns
 
     settings.CHANNEL_LAYERS = {"default": redis_channel_layer(own_redis.url)}
     channel_layers.backends.clear()
@@ -268,8 +266,7 @@ async def test_redis_restart_loses_no_flag_and_the_client_resyncs(
         return Flag.objects.get(subject_id=post.pk)
 
     try:
-        communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/moderation/")
-        communicator.scope["user"] = clinician
+        communicator = moderation_socket(clinician)
         connected, _ = await communicator.connect()
         assert connected
         hello = await communicator.receive_json_from(timeout=5)
@@ -291,8 +288,7 @@ async def test_redis_restart_loses_no_flag_and_the_client_resyncs(
         assert queue in hello["queues"]
         missed = await sync_to_async(queue_events_after)(queue, frame["seq"])
         assert second.pk in {e["flag_id"] for e in missed}
-        again = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/moderation/")
-        again.scope["user"] = clinician
+        again = moderation_socket(clinician)
         connected, _ = await again.connect()
         assert connected
         hello_again = await again.receive_json_from(timeout=5)

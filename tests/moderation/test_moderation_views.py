@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import reverse
 
@@ -111,22 +110,24 @@ def test_youth_sees_messages_and_can_appeal(client: Any, youth: Any, peer: Any) 
 
 @pytest.mark.django_db(transaction=True)
 async def test_socket_pushes_a_new_flag_to_clinicians_only(
-    fake_scorer: Any, pending_post: Any, screen: Any, clinician: Any, peer: Any, youth: Any
+    fake_scorer: Any,
+    pending_post: Any,
+    screen: Any,
+    clinician: Any,
+    peer: Any,
+    youth: Any,
+    moderation_socket: Any,
 ) -> None:
     from asgiref.sync import sync_to_async
 
-    from moderation.routing import websocket_urlpatterns
-
     async def connect(user: Any) -> WebsocketCommunicator:
-        communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/moderation/")
-        communicator.scope["user"] = user
+        communicator = moderation_socket(user)
         connected, _ = await communicator.connect()
         assert connected
         assert (await communicator.receive_json_from())["type"] == "hello"
         return communicator
 
-    refused = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/moderation/")
-    refused.scope["user"] = youth
+    refused = moderation_socket(youth)
     connected, _ = await refused.connect()
     assert not connected
 
