@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
-from toolkit import charts, permissions, selectors, services
+from toolkit import access_audit, charts, permissions, selectors, services
 from toolkit.forms import (
     CheckInForm,
     MoodAfterForm,
@@ -366,7 +366,26 @@ def safety_plan_version(request: HttpRequest, version: int) -> HttpResponse:
 @login_required
 def safety_plan_for_clinician(request: HttpRequest, youth_id: int) -> HttpResponse:
     """A linked clinician's read-only view; 404 unless the youth shares the toolkit scope."""
-    plan = permissions.access_safety_plan_for_clinician(request.user, youth_id)
+    viewer = cast(User, request.user)
+    try:
+        plan = permissions.access_safety_plan_for_clinician(viewer, youth_id)
+    except Http404:
+        if not viewer.is_youth:  # staff asking for data they may not see
+            access_audit.record_staff_access(
+                viewer_id=viewer.pk,
+                youth_id=youth_id,
+                resource="safety_plan",
+                object_id=None,
+                granted=False,
+            )
+        raise
+    access_audit.record_staff_access(
+        viewer_id=viewer.pk,
+        youth_id=youth_id,
+        resource="safety_plan",
+        object_id=plan.pk,
+        granted=True,
+    )
     return render(
         request,
         "toolkit/safety_plan.html",

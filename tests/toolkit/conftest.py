@@ -78,3 +78,11 @@ def link(youth: User, clinician: User, clinic: Clinic) -> CareLink:
     return CareLink.objects.create(
         youth=youth, clinician=clinician, clinic=clinic, scopes=[CareLink.Scope.TOOLKIT]
     )
+
+
+@pytest.fixture(autouse=True)
+def access_audit_rows(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, str, Any, bool]]:
+    """A test double for the access-audit recorder issue 7's workspace registers."""
+    rows: list[tuple[int, int, str, Any, bool]] = []
+    monkeypatch.setattr("toolkit.access_audit._recorder", lambda *args: rows.append(tuple(args)))
+    return rows

@@ -206,3 +206,26 @@ def test_grants_are_direct_rows_deleted_with_the_youths_account(youth, clinician
     assert not UserObjectPermission.objects.exists()  # no generic (orphan-prone) rows
     youth.delete()
     assert not SafetyPlanUserObjectPermission.objects.exists()
+
+
+def test_each_staff_view_leaves_exactly_one_audit_row(
+    youth, clinician, link, make_user, other_clinic, access_audit_rows
+):
+    plan = _plan_with_text(youth)
+    url = reverse("toolkit:safety_plan_for_clinician", args=[youth.pk])
+    _client_for(clinician).get(url)
+    assert access_audit_rows == [(clinician.pk, youth.pk, "safety_plan", plan.pk, True)]
+    stranger = make_user("kliniker_z", Role.CLINICIAN, other_clinic)
+    _client_for(stranger).get(url)
+    assert access_audit_rows[1] == (stranger.pk, youth.pk, "safety_plan", None, False)
+    assert len(access_audit_rows) == 2
+
+
+def test_without_a_recorder_the_clinician_view_shows_nothing(youth, clinician, link, monkeypatch):
+    _plan_with_text(youth)
+    monkeypatch.setattr("toolkit.access_audit._recorder", None)
+    client = Client(raise_request_exception=False)
+    client.force_login(clinician)
+    response = client.get(reverse("toolkit:safety_plan_for_clinician", args=[youth.pk]))
+    assert response.status_code == 500
+    assert SECRET not in response.content.decode()
