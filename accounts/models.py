@@ -257,3 +257,45 @@ class CareLink(models.Model):
 
     def allows(self, scope: str) -> bool:
         return self.is_active and scope in self.scopes
+
+
+class AccessLog(models.Model):
+    """One staff look at one youth's data: who, what, when, why (issue 7, item 6).
+
+    Append-only: written by `accounts.access_audit.access_log_record` and never edited. Kept
+    when a youth deletes their account (the staff side of the record is the clinic's duty to
+    keep); the youth's own rows stay readable to them on "Hvem har set mine data" until then.
+    `granted=False` rows are refused attempts (a 404 was served, no data shown).
+    """
+
+    class What(models.TextChoices):
+        CASELOAD_ROW = "caseload_row", _("Række i behandleroversigten")
+        PROFILE = "profile", _("Overblik")
+        JOURNEYS = "journeys", _("Fremskridt i rejser")
+        REFLECTIONS = "reflections", _("Refleksioner")
+        CHECKINS = "checkins", _("Check-ins")
+        TOOLKIT = "toolkit", _("Værktøjskasse")
+        SAFETY_PLAN = "safety_plan", _("Sikkerhedsplan")
+        POSTS = "posts", _("Indlæg")
+        MESSAGES = "messages", _("Beskeder")
+        FLAGS = "flags", _("Bekymringsmarkeringer")
+        SUMMARY = "summary", _("Forberedelse til samtale")
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    youth = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    what = models.CharField(max_length=24)
+    object_ref = models.CharField(max_length=80, blank=True)
+    reason = models.TextField(blank=True)
+    break_glass = models.BooleanField(default=False)
+    granted = models.BooleanField(default=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["youth", "-at"])]
+
+    def __str__(self) -> str:
+        return f"access {self.what} by {self.staff_id} of {self.youth_id}"
