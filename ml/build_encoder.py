@@ -85,6 +85,11 @@ class E5Image:
     tensors: dict[str, np.ndarray]
 
 
+def _pretty_json(value: object) -> str:
+    """Stable, readable JSON: sorted keys, two-space indent, UTF-8 kept."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 def sha256_file(path: Path) -> str:
     """Return the hex sha256 of a file, streamed so large weights do not fill memory."""
     digest = hashlib.sha256()
@@ -383,22 +388,21 @@ def write_encoder(image: E5Image, out_dir: Path, source: dict[str, str]) -> dict
     out_dir.mkdir(parents=True, exist_ok=True)
     out_dir.chmod(0o755)  # mkdtemp creates 0700; the web and worker users must read it
     save_file(bert_state_dict(image), str(out_dir / "model.safetensors"), metadata={"format": "pt"})
-    dump = {"indent": 2, "sort_keys": True, "ensure_ascii": False}
-    (out_dir / "config.json").write_text(json.dumps(bert_config(image), **dump) + "\n", "utf-8")
+    (out_dir / "config.json").write_text(_pretty_json(bert_config(image)) + "\n", "utf-8")
     (out_dir / "tokenizer.json").write_text(build_tokenizer_json(image), encoding="utf-8")
     (out_dir / "tokenizer_config.json").write_text(
-        json.dumps(tokenizer_config(image), **dump) + "\n", encoding="utf-8"
+        _pretty_json(tokenizer_config(image)) + "\n", encoding="utf-8"
     )
     special = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
     (out_dir / "special_tokens_map.json").write_text(
-        json.dumps({**special, "mask_token": "<mask>"}, **dump) + "\n", encoding="utf-8"
+        _pretty_json({**special, "mask_token": "<mask>"}) + "\n", encoding="utf-8"
     )
     names = sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != MANIFEST_NAME)
     for name in names:
         (out_dir / name).chmod(0o644)
     files = {name: sha256_file(out_dir / name) for name in names}
     manifest = {"converter_version": CONVERTER_VERSION, "source": source, "files": files}
-    (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, **dump) + "\n", encoding="utf-8")
+    (out_dir / MANIFEST_NAME).write_text(_pretty_json(manifest) + "\n", encoding="utf-8")
     return files
 
 

@@ -17,6 +17,9 @@ import numpy as np
 from ml.types import RiskLevel
 
 LEVELS = tuple(RiskLevel)
+IntLike = Sequence[int] | np.ndarray
+StrLike = Sequence[str] | np.ndarray
+FloatLike = Sequence[float] | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def _safe_div(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else float("nan")
 
 
-def compute_report(truth: Sequence[int], predicted: Sequence[int], langs: Sequence[str]) -> Report:
+def compute_report(truth: IntLike, predicted: IntLike, langs: StrLike) -> Report:
     """Precision and recall per level, crisis and elevated+ recall per language, confusion."""
     y = np.asarray(truth, dtype=np.int64)
     p = np.asarray(predicted, dtype=np.int64)
@@ -139,7 +142,7 @@ def compute_report(truth: Sequence[int], predicted: Sequence[int], langs: Sequen
 
 def bootstrap_ci(
     metric: Callable[[np.ndarray], float],
-    groups: Sequence[str],
+    groups: StrLike,
     *,
     n_resamples: int = 1000,
     seed: int = 0,
@@ -166,7 +169,7 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
-def auroc(labels: Sequence[int], scores: Sequence[float]) -> float:
+def auroc(labels: IntLike, scores: FloatLike) -> float:
     """Area under the ROC curve via the rank-sum formula (ties get average ranks)."""
     y = np.asarray(labels, dtype=np.int64)
     s = np.asarray(scores, dtype=np.float64)

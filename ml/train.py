@@ -31,13 +31,13 @@ import sys
 import time
 import zipfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
 
 from ml.backends.lexicon import LEXICON_VERSION, match_rules, rule_floor
 from ml.backends.transformer import SCORED_LEVELS, Head
@@ -81,6 +81,11 @@ RMHD_MEMBER = (
 
 
 # ----------------------------------------------------------------------------- corpus
+def _pretty_json(value: object) -> str:
+    """Stable, readable JSON: sorted keys, two-space indent, UTF-8 kept."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[LabelledText]:
     """Read all corpus files that exist; rows without a group get one from their text."""
     rows: list[LabelledText] = []
@@ -280,7 +285,7 @@ def text_scores(head: Head, windows: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def predict_levels(
-    head: Head, raw: np.ndarray, langs: Sequence[str]
+    head: Head, raw: np.ndarray, langs: Sequence[str] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated scores and levels for texts, using each text's language."""
     calibrated = np.empty_like(raw)
@@ -341,7 +346,9 @@ def _metric_recall(
     truth_min: int,
     predicted_min: int,
     exact: bool = False,
-):
+) -> Callable[[np.ndarray], float]:
+    """Recall of rows at ``truth_min`` (or above) predicted at ``predicted_min`` or above."""
+
     def metric(rows: np.ndarray) -> float:
         t, p = truth[rows], predicted[rows]
         mask = (t == truth_min) if exact else (t >= truth_min)
@@ -350,7 +357,9 @@ def _metric_recall(
     return metric
 
 
-def _metric_none_flagged(truth: np.ndarray, predicted: np.ndarray):  # type: ignore[no-untyped-def]
+def _metric_none_flagged(truth: np.ndarray, predicted: np.ndarray) -> Callable[[np.ndarray], float]:
+    """Share of level-none rows predicted elevated or above."""
+
     def metric(rows: np.ndarray) -> float:
         t, p = truth[rows], predicted[rows]
         mask = t == RiskLevel.NONE
@@ -427,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     def stack(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Windows of a split, each labelled with its text's labels and balanced weights."""
         index = np.flatnonzero(splits == split)
-        counts = defaultdict(int)
+        counts: dict[tuple[str, int], int] = defaultdict(int)
         for i in index:
             counts[(langs[i], truth[i])] += 1
         features, levels, cats, weights = [], [], [], []
@@ -618,8 +627,13 @@ def write_artefacts(
     from ml.model_card import render_model_card
 
     out.mkdir(parents=True, exist_ok=True)
-    np.savez(out / "head.npz", **arrays)
-    dump = {"indent": 2, "sort_keys": True, "ensure_ascii": False}
+    np.savez(
+        out / "head.npz",
+        level_weight=arrays["level_weight"],
+        level_bias=arrays["level_bias"],
+        category_weight=arrays["category_weight"],
+        category_bias=arrays["category_bias"],
+    )
     labels = {
         "model_version": MODEL_VERSION,
         "levels": [level.label for level in RiskLevel],
@@ -632,20 +646,20 @@ def write_artefacts(
         "lexicon_version": LEXICON_VERSION,
         "score": "P(level >= k) from the level softmax, Platt-calibrated per language",
     }
-    (out / "labels.json").write_text(json.dumps(labels, **dump) + "\n", encoding="utf-8")
+    (out / "labels.json").write_text(_pretty_json(labels) + "\n", encoding="utf-8")
     calibration_json = {
         lang: {level: {"a": round(a, 6), "b": round(b, 6)} for level, (a, b) in maps.items()}
         for lang, maps in calibration.items()
     }
-    (out / "calibration.json").write_text(json.dumps(calibration_json, **dump) + "\n", "utf-8")
+    (out / "calibration.json").write_text(_pretty_json(calibration_json) + "\n", "utf-8")
     thresholds_json: dict[str, object] = {
         lang: {level: round(t, 6) for level, t in values.items()}
         for lang, values in thresholds.items()
     }
     thresholds_json["recall_targets"] = RECALL_TARGETS
     thresholds_json["margin"] = THRESHOLD_MARGIN
-    (out / "thresholds.json").write_text(json.dumps(thresholds_json, **dump) + "\n", "utf-8")
-    (out / "metrics.json").write_text(json.dumps(metrics, **dump) + "\n", encoding="utf-8")
+    (out / "thresholds.json").write_text(_pretty_json(thresholds_json) + "\n", "utf-8")
+    (out / "metrics.json").write_text(_pretty_json(metrics) + "\n", encoding="utf-8")
     (out / "MODEL_CARD.md").write_text(render_model_card(metrics, failures), encoding="utf-8")
 
 

@@ -16,7 +16,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="session")
-def risk_scorer():  # type: ignore[no-untyped-def]
+def risk_scorer():
     """The production scorer (encoder + committed head + rule floor), one torch thread."""
     from ml.backends.transformer import TransformerScorer
 

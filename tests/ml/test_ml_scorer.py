@@ -27,7 +27,7 @@ HARMLESS_TEXTS = [
 
 
 @pytest.mark.parametrize(("lang", "text"), CRISIS_TEXTS)
-def test_crisis_posts_reach_a_human(risk_scorer, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_crisis_posts_reach_a_human(risk_scorer, lang: str, text: str) -> None:
     score = risk_scorer.score_batch([text])[0]
     assert score.level >= RiskLevel.ELEVATED, (lang, score)
     assert score.evidence
@@ -35,12 +35,12 @@ def test_crisis_posts_reach_a_human(risk_scorer, lang: str, text: str) -> None: 
 
 
 @pytest.mark.parametrize(("lang", "text"), HARMLESS_TEXTS)
-def test_idioms_and_support_are_not_held(risk_scorer, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_idioms_and_support_are_not_held(risk_scorer, lang: str, text: str) -> None:
     score = risk_scorer.score_batch([text])[0]
     assert score.level <= RiskLevel.LOW, (lang, score)
 
 
-def test_scores_are_deterministic_and_independent_of_batching(risk_scorer) -> None:  # type: ignore[no-untyped-def]
+def test_scores_are_deterministic_and_independent_of_batching(risk_scorer) -> None:
     texts = [t for _, t in CRISIS_TEXTS + HARMLESS_TEXTS]
     first = risk_scorer.score_batch(texts)
     second = risk_scorer.score_batch(texts)
@@ -51,14 +51,14 @@ def test_scores_are_deterministic_and_independent_of_batching(risk_scorer) -> No
         assert batched.probability == pytest.approx(alone.probability, abs=1e-3)
 
 
-def test_every_score_carries_the_model_version(risk_scorer) -> None:  # type: ignore[no-untyped-def]
+def test_every_score_carries_the_model_version(risk_scorer) -> None:
     score = risk_scorer.score_batch(["hej"])[0]
     assert score.model_version == risk_scorer.model_version
     assert score.model_version.startswith("sammen-risk-")
     assert score.model_version.endswith("+lexicon-1")
 
 
-def test_rule_floor_raises_what_the_model_misses(risk_scorer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_rule_floor_raises_what_the_model_misses(risk_scorer, monkeypatch) -> None:
     # given a head whose thresholds can never be reached, so the model alone says none
     unreachable = {lang: dict.fromkeys(("low", "elevated", "crisis"), 2.0) for lang in ("da", "en")}
     monkeypatch.setattr(risk_scorer.head, "thresholds", unreachable, raising=False)
@@ -71,7 +71,7 @@ def test_rule_floor_raises_what_the_model_misses(risk_scorer, monkeypatch) -> No
     assert risk_scorer.score_batch(["vi ses til fodbold"])[0].level == RiskLevel.NONE
 
 
-def test_one_alarming_sentence_in_a_long_post_is_not_diluted(risk_scorer) -> None:  # type: ignore[no-untyped-def]
+def test_one_alarming_sentence_in_a_long_post_is_not_diluted(risk_scorer) -> None:
     # given a long, harmless post with one crisis sentence in the middle (no rule phrase)
     filler = "I went to school, had lunch with my friends and played some football after. "
     alarm = "Tonight I am going to swallow every pill in the cabinet so it finally stops. "
@@ -95,14 +95,14 @@ def test_one_alarming_sentence_in_a_long_post_is_not_diluted(risk_scorer) -> Non
         "a" * 5000,
     ],
 )
-def test_awkward_inputs_yield_valid_scores(risk_scorer, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_awkward_inputs_yield_valid_scores(risk_scorer, text: str) -> None:
     score = risk_scorer.score_batch([text])[0]
     assert isinstance(score, RiskScore)
     assert 0.0 <= score.probability <= 1.0
     assert all(0 <= e.start <= e.end <= len(text) for e in score.evidence)
 
 
-def test_hundred_kilobyte_post_is_scored(risk_scorer) -> None:  # type: ignore[no-untyped-def]
+def test_hundred_kilobyte_post_is_scored(risk_scorer) -> None:
     text = ("Det var en helt almindelig dag i skolen, og vi spiste frokost i kantinen. " * 1400)[
         :100_000
     ]
@@ -111,7 +111,7 @@ def test_hundred_kilobyte_post_is_scored(risk_scorer) -> None:  # type: ignore[n
     assert all(0 <= e.start <= e.end <= len(text) for e in score.evidence)
 
 
-def test_self_harm_gets_its_category(risk_scorer) -> None:  # type: ignore[no-untyped-def]
+def test_self_harm_gets_its_category(risk_scorer) -> None:
     score = risk_scorer.score_batch(["jeg har skåret i mine arme igen i aften, det bløder"])[0]
     assert score.level >= RiskLevel.ELEVATED
     assert "self_harm" in score.categories

@@ -1,0 +1,172 @@
+"""Benchmark the risk scorer on one core: ``python bench/ml_bench.py``.
+
+Measures, for fp32 and dynamic int8 (``torch.ao.quantization.quantize_dynamic`` on the
+Linear layers): load time, p50/p99 latency at batch 1 and throughput at batch 8 and 32 for
+short posts (about 12 words) and 100-word posts, peak RSS, and the accuracy change on the
+held-out test split of ``python -m ml.train`` (same seed, same group split).
+
+Not a test: numbers depend on the machine and on what else runs on it. The process pins
+itself to one CPU and one torch thread. Results are printed as Markdown for bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SHORT_POSTS = [
+    "har haft en lang dag i skolen og er bare træt nu",
+    "anyone else nervous about the maths exam on friday?",
+    "min veninde ignorerer mig og jeg ved ikke hvorfor",
+    "i miss my old friends since we moved, it's hard",
+    "jeg glæder mig til sommerferien, skal til Bornholm",
+    "does it get easier after the first week at a new school",
+    "mine forældre skændes hele tiden og jeg kan ikke sove",
+    "i feel kind of empty lately, not sure why",
+]
+HUNDRED_WORDS = (
+    "I started at a new school this autumn and it has been harder than I thought. The "
+    "classes are bigger, the teachers move fast and most people already have their groups. "
+    "At lunch I usually sit with two girls from my maths class, but they mostly talk to "
+    "each other. In the evenings I play football, which helps, and my older brother calls "
+    "sometimes. I am not in danger or anything, I just feel a bit lonely and tired, and I "
+    "wonder if other people felt the same way when they changed schools and how long it "
+    "took before it felt normal again for them."
+)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_calls(call: Callable[[], object], repeats: int) -> list[float]:
+    """Wall time of each call, in seconds, after one warm-up call."""
+    call()
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def measure(scorer: object, repeats: int) -> dict[str, float]:
+    """Latency and throughput figures for one scorer."""
+    score_batch = scorer.score_batch  # type: ignore[attr-defined]
+    results: dict[str, float] = {}
+    corpora = {"short": SHORT_POSTS, "100w": [HUNDRED_WORDS]}
+    for name, posts in corpora.items():
+        first = posts[0]
+        singles = time_calls(functools.partial(score_batch, [first]), repeats)
+        results[f"{name}_p50_ms"] = statistics.median(singles) * 1000
+        results[f"{name}_p99_ms"] = percentile(singles, 0.99) * 1000
+        for batch in (8, 32):
+            texts = [posts[i % len(posts)] for i in range(batch)]
+            rounds = max(3, repeats // batch)
+            timings = time_calls(functools.partial(score_batch, texts), rounds)
+            results[f"{name}_b{batch}_per_s"] = batch / statistics.median(timings)
+    return results
+
+
+def heldout_accuracy(scorer: object) -> dict[str, float]:
+    """Routing metrics on the training run's held-out test split."""
+    import numpy as np
+
+    from ml.evaluation import compute_report
+    from ml.train import load_corpus, split_by_group
+
+    rows = load_corpus()
+    splits = split_by_group(rows, seed=13)
+    test = [r for r, s in zip(rows, splits, strict=True) if s == "test"]
+    scores = scorer.score_batch([r.text for r in test])  # type: ignore[attr-defined]
+    truth = [int(r.level) for r in test]
+    predicted = [int(s.level) for s in scores]
+    report = compute_report(truth, predicted, [r.lang for r in test])
+    return {
+        "n": float(len(test)),
+        "crisis_recall_da": report.per_language["da"]["crisis_recall"],
+        "crisis_recall_en": report.per_language["en"]["crisis_recall"],
+        "elevated_plus_recall": report.elevated_plus_recall,
+        "none_flagged": report.none_flagged_elevated,
+        "levels": np.asarray(predicted),  # type: ignore[dict-item]
+    }
+
+
+def main() -> int:
+    """Run fp32 then int8 in this process and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=60)
+    parser.add_argument("--no-accuracy", action="store_true")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    started = time.perf_counter()
+    import torch
+
+    from ml.backends.transformer import TransformerScorer
+
+    import_s = time.perf_counter() - started
+    rows: dict[str, dict[str, float]] = {}
+    accuracy: dict[str, dict[str, float]] = {}
+    for variant in ("fp32", "int8"):
+        started = time.perf_counter()
+        scorer = TransformerScorer(num_threads=1, quantize_int8=variant == "int8")
+        load_s = time.perf_counter() - started
+        rows[variant] = {"load_s": load_s, **measure(scorer, args.repeats)}
+        rows[variant]["peak_rss_mb"] = peak_rss_mb()
+        if not args.no_accuracy:
+            accuracy[variant] = heldout_accuracy(scorer)
+        del scorer
+
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible, ")
+    print(f"torch {torch.__version__}, 1 thread, pinned to one CPU; import {import_s:.1f} s")
+    print()
+    print("| figure | fp32 | int8 (dynamic) |")
+    print("|---|---|---|")
+    labels = {
+        "load_s": "load time (s, incl. sha256 check)",
+        "short_p50_ms": "short post, batch 1, p50 (ms)",
+        "short_p99_ms": "short post, batch 1, p99 (ms)",
+        "short_b8_per_s": "short posts/s, batch 8",
+        "short_b32_per_s": "short posts/s, batch 32",
+        "100w_p50_ms": "100-word post, batch 1, p50 (ms)",
+        "100w_p99_ms": "100-word post, batch 1, p99 (ms)",
+        "100w_b8_per_s": "100-word posts/s, batch 8",
+        "100w_b32_per_s": "100-word posts/s, batch 32",
+        "peak_rss_mb": "peak RSS so far in the process (MB)",
+    }
+    for key, label in labels.items():
+        print(f"| {label} | {rows['fp32'][key]:.1f} | {rows['int8'][key]:.1f} |")
+    if accuracy:
+        import numpy as np
+
+        agree = float(np.mean(accuracy["fp32"]["levels"] == accuracy["int8"]["levels"]))
+        for key in ("crisis_recall_da", "crisis_recall_en", "elevated_plus_recall", "none_flagged"):
+            print(f"| held-out {key.replace('_', ' ')} | {accuracy['fp32'][key]:.3f} | "
+                  f"{accuracy['int8'][key]:.3f} |")  # fmt: skip
+        print(f"| held-out texts with the same level | 1.000 | {agree:.3f} |")
+        print(f"\nheld-out test split: {int(accuracy['fp32']['n'])} texts")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
