@@ -26,6 +26,8 @@ class FlagChanged(TypedDict):
     seq: int
     kind: str
     flag_id: int
+    subject_type: str
+    subject_id: int
     tier: str
     status: str
     escalation_level: int
@@ -76,6 +78,8 @@ def flag_event_record(flag: Flag, kind: str) -> list[FlagChanged]:
             seq=seq,
             kind=kind,
             flag_id=flag.pk,
+            subject_type=flag.subject_type,
+            subject_id=flag.subject_id,
             tier=flag.tier,
             status=flag.status,
             escalation_level=flag.escalation_level,
@@ -107,6 +111,8 @@ def queue_events_after(queue: str, after_seq: int, limit: int = 500) -> list[dic
                 seq=row.seq,
                 kind=row.kind,
                 flag_id=row.flag_id,
+                subject_type=row.flag.subject_type,
+                subject_id=row.flag.subject_id,
                 tier=row.flag.tier,
                 status=row.flag.status,
                 escalation_level=row.flag.escalation_level,

@@ -221,6 +221,15 @@ class OwnRedis:
                 time.sleep(0.05)
         raise RuntimeError("own redis-server did not start")
 
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps its sockets open but answers nothing (a stall)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
@@ -298,3 +307,41 @@ async def test_redis_restart_loses_no_flag_and_the_client_resyncs(
     finally:
         channel_layers.backends.clear()
         await sync_to_async(connections.close_all)()  # the executor thread's connection
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(120)
+def test_redis_stall_delays_only_the_push_never_the_record(
+    own_redis: OwnRedis, settings: Any, fake_scorer: Any, pending_post: Any, screen: Any
+) -> None:
+    from channels.layers import channel_layers
+
+    from config.settings import redis_channel_layer
+    from moderation.events import queue_events_after, queue_name
+
+    layer = redis_channel_layer(own_redis.url)
+    layer["CONFIG"]["hosts"][0]["socket_timeout"] = 2  # type: ignore[index]
+    settings.CHANNEL_LAYERS = {"default": layer}
+    channel_layers.backends.clear()
+    try:
+        # warm the layer's connection pool, then stall the server
+        warm = pending_post("hej igen")
+        screen(warm)
+        own_redis.pause()
+        body = "jeg tager mit liv i aften"
+        post = pending_post(body)
+        fake_scorer.set(body, RiskLevel.CRISIS)
+        started = time.monotonic()
+        screen(post)  # the push after commit blocks until the socket timeout, then gives up
+        elapsed = time.monotonic() - started
+        own_redis.resume()
+        assert post.status == Post.Status.HELD
+        flag = Flag.objects.get(subject_id=post.pk)
+        assert elapsed < 30  # bounded by socket_timeout per push, not forever
+        frames = queue_events_after(queue_name(flag.clinic_id, "clinical"), 0)
+        assert flag.pk in {f["flag_id"] for f in frames}  # a resync finds it
+        _assert_healthy()
+    finally:
+        own_redis.resume()
+        channel_layers.backends.clear()
