@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "moderation",
     "journeys",
     "toolkit",
+    "care",
 ]
 
 MIDDLEWARE = [

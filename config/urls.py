@@ -19,5 +19,6 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("vaerktoej/", include("toolkit.urls")),
     path("rejser/", include("journeys.urls")),
+    path("behandling/", include("care.urls")),
     path("admin/", admin.site.urls),
 ]
