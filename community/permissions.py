@@ -81,6 +81,24 @@ def space_staff_assign(*, space: Space, user: Any) -> None:
         assign_perm(perm, user, space)
 
 
+def space_assign_clinic_staff(*, space: Space) -> int:
+    """Assign every peer worker and clinician of the space's clinic to it. Returns how many."""
+    if space.clinic_id is None:
+        return 0
+    from accounts.models import User
+
+    staff = User.objects.filter(
+        clinic_memberships__clinic_id=space.clinic_id,
+        role__in=[Role.PEER_WORKER, Role.CLINICIAN],
+        is_active=True,
+    ).distinct()
+    count = 0
+    for user in staff:
+        space_staff_assign(space=space, user=user)
+        count += 1
+    return count
+
+
 def _band_allows(user: Any, space: Space) -> bool:
     if user.role != Role.YOUTH:
         return True

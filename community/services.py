@@ -578,9 +578,11 @@ def theme_filter_set(*, user: Any, hidden_topics: list[str]) -> ThemeFilter:
 def space_create(
     *, name: str, slug: str, kind: str, age_band: str, description: str = "", clinic: Any = None
 ) -> Space:
+    """Create a space and give the staff of its clinic (if any) read, write and moderation."""
     space = Space(
         name=name, slug=slug, kind=kind, age_band=age_band, description=description, clinic=clinic
     )
     space.full_clean()
     space.save()
+    permissions.space_assign_clinic_staff(space=space)
     return space

@@ -267,3 +267,19 @@ def test_published_revisions_for_reconcile(world, make_post):
     make_post(world.member, world.cafe, publish=False)
     services.staff_reply_create(post=post, author=world.peer, body="hej")
     assert list(selectors.post_revisions_published()) == [(post.pk, 1)]
+
+
+def test_new_space_of_a_clinic_gets_its_staff(world, make_user):
+    from accounts.models import Clinic, ClinicMembership, Role
+    from community import permissions
+    from community.models import AgeBand, Space
+
+    clinic = Clinic.objects.create(name="Klinik", slug="klinik")
+    peer = make_user(Role.PEER_WORKER)
+    elsewhere = make_user(Role.PEER_WORKER)
+    ClinicMembership.objects.create(clinic=clinic, user=peer)
+    space = services.space_create(
+        name="Ny", slug="ny-18", kind=Space.Kind.TOPIC, age_band=AgeBand.OLDER, clinic=clinic
+    )
+    assert permissions.can_moderate_space(peer, space)
+    assert not permissions.can_read_space(elsewhere, space)
