@@ -20,6 +20,7 @@ from guardian.models import UserObjectPermissionBase
 STRATEGY_TITLE_MAX = 120
 STRATEGY_STEP_MAX = 300
 STRATEGY_STEPS_MAX = 10
+STRATEGIES_PER_YOUTH_MAX = 200  # generous; stops a script from filling the table
 SAFETY_ITEM_MAX = 200
 SAFETY_ITEMS_MAX = 15
 CHECKIN_WORD_MAX = 30

@@ -17,6 +17,7 @@ from toolkit import permissions
 from toolkit.models import (
     SAFETY_ITEM_MAX,
     SAFETY_ITEMS_MAX,
+    STRATEGIES_PER_YOUTH_MAX,
     STRATEGY_STEP_MAX,
     STRATEGY_STEPS_MAX,
     STRATEGY_TITLE_MAX,
@@ -136,6 +137,8 @@ def strategy_create_own(
     and escaped on output; it is never rendered as markup.
     """
     title, cleaned = _clean_own(title, steps)
+    if Strategy.objects.filter(owner=youth).count() >= STRATEGIES_PER_YOUTH_MAX:
+        raise ValidationError(_("Din værktøjskasse er fuld. Slet en strategi for at lave en ny."))
     code = language[:2] if language[:2] in {"da", "en"} else "da"
     strategy = Strategy.objects.create(
         owner=youth, source=Strategy.Source.OWN, title={code: title}, steps={code: cleaned}

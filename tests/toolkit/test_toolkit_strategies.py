@@ -221,3 +221,17 @@ def test_toolkit_pages_are_for_youths_only(clinician, client):
     assert client.get(reverse("toolkit:home")).status_code == 302  # anonymous: to log-in
     client.force_login(clinician)
     assert client.get(reverse("toolkit:home")).status_code == 404
+
+
+def test_another_youths_use_is_404_and_unchanged(youth, make_user):
+    other = make_user("ung_anden")
+    strategy = services.strategy_create_own(youth=other, title="Min", steps=["et"], language="da")
+    use = services.strategy_use_start(strategy=strategy, mood_before=2)
+    client = _client_for(youth)
+    url = reverse("toolkit:strategy_use_step", args=[use.pk])
+    assert client.get(url + "?trin=1").status_code == 404
+    assert client.post(url, {"mood_after": 9}).status_code == 404
+    use.refresh_from_db()
+    assert use.mood_after is None
+    fav = client.post(reverse("toolkit:strategy_favourite", args=[strategy.pk]), {"favourite": "1"})
+    assert fav.status_code == 404
