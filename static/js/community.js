@@ -292,6 +292,52 @@
     });
   });
 
+  /* Posting without a page load: the same service as the form; the text stays on any refusal. */
+  var postForm = document.querySelector("form.post-form[data-api-url]");
+  if (postForm) {
+    postForm.addEventListener("submit", function (event) {
+      var textarea = postForm.querySelector("textarea[name=body]");
+      var topic = postForm.querySelector("select[name=content_warning_topic]");
+      var status = postForm.querySelector(".form-status");
+      var button = postForm.querySelector("button[type=submit]");
+      if (!textarea || !status) { return; }
+      event.preventDefault();
+      button.disabled = true;
+      var text = textarea.value;
+      fetch(postForm.dataset.apiUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ body: text, content_warning_topic: topic ? topic.value : "" })
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (result) {
+        if (!result.ok) {
+          status.className = "form-status form-errors";
+          status.setAttribute("role", "alert");
+          status.textContent = result.body.message || "Det kunne ikke sendes. Prøv igen.";
+          return;
+        }
+        status.className = "form-status message";
+        status.setAttribute("role", "status");
+        status.textContent = "Tak. Dit opslag bliver tjekket og vises snart.";
+        textarea.value = "";
+        if (!postElement(result.body.id)) {
+          var own = el("article", "post");
+          own.id = "post-" + result.body.id;
+          own.dataset.postId = String(result.body.id);
+          own.appendChild(el("p", "status-line pending", "Bliver tjekket. Kun du kan se det, indtil det er klar."));
+          var body = el("div", "body");
+          body.appendChild(el("p", "", text));  // the author's own text, inserted as text
+          own.appendChild(body);
+          feed.insertBefore(own, feed.firstChild);
+        }
+      }).catch(function () {
+        postForm.submit();  // the network failed: fall back to the plain form, text included
+      }).then(function () { button.disabled = false; });
+    });
+  }
+
   window.addEventListener("online", resync);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { resync(); } });
   connect();

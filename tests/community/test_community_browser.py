@@ -109,3 +109,24 @@ def test_live_push_over_redis_reaches_the_page(
     _open_space(page, daphne_live_server, world.cafe.pk)
     _in_thread(lambda: make_post(world.member, world.cafe, body="Live via Redis"))
     page.wait_for_selector("#feed >> text=Live via Redis", timeout=10_000)
+
+
+def test_posting_with_javascript_shows_own_pending_post_and_keeps_refused_text(
+    daphne_live_server: Any, browser_page: Any, world: Any
+) -> None:
+    from community.models import Post
+
+    page = browser_page
+    _log_in(page, daphne_live_server, world.member.username)
+    _open_space(page, daphne_live_server, world.cafe.pk)
+    page.fill("textarea[name=body]", "Mit første opslag")
+    page.click("form.post-form button[type=submit]")
+    page.wait_for_selector("#feed >> text=Bliver tjekket", timeout=10_000)
+    assert "Mit første opslag" in page.inner_text("#feed")
+    assert Post.objects.get(body="Mit første opslag").status == Post.Status.PENDING
+    # a second post at once is refused by the rate limit; the text stays in the field
+    page.fill("textarea[name=body]", "Mit andet opslag")
+    page.click("form.post-form button[type=submit]")
+    page.wait_for_selector(".form-status.form-errors", timeout=10_000)
+    assert "Vent lige" in page.inner_text(".form-status")
+    assert page.input_value("textarea[name=body]") == "Mit andet opslag"
