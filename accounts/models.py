@@ -280,6 +280,8 @@ class AccessLog(models.Model):
         MESSAGES = "messages", _("Beskeder")
         FLAGS = "flags", _("Bekymringsmarkeringer")
         SUMMARY = "summary", _("Forberedelse til samtale")
+        HOMEWORK = "homework", _("Lektier")
+        SESSION = "session", _("Næste samtale")
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -287,7 +289,7 @@ class AccessLog(models.Model):
     youth = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    what = models.CharField(max_length=24)
+    what = models.CharField(max_length=24, choices=What.choices)
     object_ref = models.CharField(max_length=80, blank=True)
     reason = models.TextField(blank=True)
     break_glass = models.BooleanField(default=False)

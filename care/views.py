@@ -61,6 +61,17 @@ SECTIONS: dict[str, str] = {
 }
 
 
+# What a refused request to each youth-id view would have shown (for the audit row).
+VIEW_WHAT: dict[str, str] = {
+    "youth_overview": AccessLog.What.PROFILE,
+    "youth_flags": AccessLog.What.FLAGS,
+    "clinician_messages": AccessLog.What.MESSAGES,
+    "youth_summary": AccessLog.What.SUMMARY,
+    "homework_suggest": AccessLog.What.HOMEWORK,
+    "session_set": AccessLog.What.SESSION,
+}
+
+
 def _language() -> str:
     code = (translation.get_language() or "da")[:2]
     return code if code in {"da", "en"} else "da"
@@ -88,7 +99,8 @@ def clinician_required(view: View) -> View:
         youth_id = kwargs.get("youth_id")
         if not permissions.is_clinician(request.user):
             if youth_id is not None:
-                audit_view(viewer=request.user, youth_id=youth_id, what="refused", granted=False)
+                what = kwargs.get("section") or VIEW_WHAT.get(view.__name__, "profile")
+                audit_view(viewer=request.user, youth_id=youth_id, what=what, granted=False)
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -530,7 +542,7 @@ def youth_summary(request: HttpRequest, youth_id: int) -> HttpResponse:
 @clinician_required
 @require_POST
 def homework_suggest(request: HttpRequest, youth_id: int) -> HttpResponse:
-    link = _link_or_404(request, youth_id, "homework")
+    link = _link_or_404(request, youth_id, AccessLog.What.HOMEWORK)
     journeys = journey_selectors.journeys_for_user(user=link.youth)
     form = HomeworkForm(request.POST, journeys=[(j.slug, j.slug) for j in journeys])
     if form.is_valid():
@@ -553,7 +565,7 @@ def homework_suggest(request: HttpRequest, youth_id: int) -> HttpResponse:
 @clinician_required
 @require_POST
 def session_set(request: HttpRequest, youth_id: int) -> HttpResponse:
-    link = _link_or_404(request, youth_id, "session")
+    link = _link_or_404(request, youth_id, AccessLog.What.SESSION)
     form = SessionForm(request.POST)
     if form.is_valid():
         services.session_plan_set(link=link, day=form.cleaned_data["next_session_on"])

@@ -1,4 +1,4 @@
-"""Care fixtures: the six roles of the authorisation matrix, a linked pair, flags, screening double."""
+"""Care fixtures: the six roles of the matrix, a linked pair, flags, a screening double."""
 
 from __future__ import annotations
 
@@ -111,7 +111,9 @@ def make_flag() -> Callable[..., Any]:
     """A moderation flag on a youth (moderation's own services need a scored subject)."""
     from moderation.models import Flag
 
-    def make(author: User, tier: str = "crisis", *, resolved: bool = False, days_ago: int = 0) -> Any:
+    def make(
+        author: User, tier: str = "crisis", *, resolved: bool = False, days_ago: int = 0
+    ) -> Any:
         opened = timezone.now() - dt.timedelta(days=days_ago)
         return Flag.objects.create(
             subject_type="post",
@@ -139,3 +141,9 @@ def content(db: None) -> dict[str, Any]:
 def login(client: Any, user: User) -> Any:
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def make_link(db: None) -> Callable[..., CareLink]:
+    """`make_link(youth, clinician, scopes=None)`: a link through the real invitation flow."""
+    return link_with

@@ -17,7 +17,14 @@ from care.models import CareInvitation, CareMessage
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["youth", "clinician", "same_clinic_clinician", "other_clinic_clinician", "peer", "clinic_admin"]
+ROLES = [
+    "youth",
+    "clinician",
+    "same_clinic_clinician",
+    "other_clinic_clinician",
+    "peer",
+    "clinic_admin",
+]
 
 # (url name, needs section kwarg, method)
 YOUTH_ID_VIEWS = [
@@ -63,8 +70,14 @@ def _url(name: str, youth_id: int, section: str | None) -> str:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("name", "section", "method"), YOUTH_ID_VIEWS)
 def test_youth_id_views_only_serve_the_linked_clinician(
-    client: Any, people: dict[str, User], link: CareLink, make_flag: Any, role: str,
-    name: str, section: str | None, method: str,
+    client: Any,
+    people: dict[str, User],
+    link: CareLink,
+    make_flag: Any,
+    role: str,
+    name: str,
+    section: str | None,
+    method: str,
 ) -> None:
     # given an open crisis flag, so break-glass is possible for the linked clinician
     youth = people["youth"]
@@ -102,8 +115,13 @@ def test_unknown_youth_id_is_404_with_an_audit_row(
 
 @pytest.mark.parametrize(("name", "section", "method"), YOUTH_ID_VIEWS)
 def test_another_youth_of_the_same_clinic_is_404(
-    client: Any, clinician: User, link: CareLink, other_youth: User,
-    name: str, section: str | None, method: str,
+    client: Any,
+    clinician: User,
+    link: CareLink,
+    other_youth: User,
+    name: str,
+    section: str | None,
+    method: str,
 ) -> None:
     client.force_login(clinician)
     url = _url(name, other_youth.pk, section)
@@ -112,7 +130,13 @@ def test_another_youth_of_the_same_clinic_is_404(
     assert AccessLog.objects.filter(youth=other_youth, granted=False).count() == 1
 
 
-YOUTH_PAGES = ["care:my_care", "care:my_audit", "care:my_data", "care:my_data_json", "care:my_data_html"]
+YOUTH_PAGES = [
+    "care:my_care",
+    "care:my_audit",
+    "care:my_data",
+    "care:my_data_json",
+    "care:my_data_html",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -137,7 +161,9 @@ def test_caseload_pages_are_for_clinicians(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_outcome_export_is_for_clinic_admins(client: Any, people: dict[str, User], role: str) -> None:
+def test_outcome_export_is_for_clinic_admins(
+    client: Any, people: dict[str, User], role: str
+) -> None:
     client.force_login(people[role])
     response = client.get(reverse("care:outcome_export"))
     assert response.status_code == (200 if role == "clinic_admin" else 404)
@@ -188,7 +214,11 @@ def test_invitation_is_answered_only_by_its_youth(
     "name", ["care:caseload", "care:my_care", "care:youth_messages", "care:youth"]
 )
 def test_anonymous_is_sent_to_log_in(client: Any, link: CareLink, name: str) -> None:
-    args = [] if name in {"care:caseload", "care:my_care"} else [link.pk if "messages" in name else link.youth_id]
+    args = (
+        []
+        if name in {"care:caseload", "care:my_care"}
+        else [link.pk if "messages" in name else link.youth_id]
+    )
     response = client.get(reverse(name, args=args))
     assert response.status_code == 302
     assert "/konto/log-ind/" in response["Location"]
