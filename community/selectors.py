@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from community import permissions
-from community.events import Frame, post_payload, reaction_counts
-from community.models import Post, Report, Space, SpaceEvent, TalkItOut, ThemeFilter
+from community.events import Frame, post_payload
+from community.models import Post, Reaction, Report, Space, SpaceEvent, TalkItOut, ThemeFilter
 
 EVENTS_PAGE_MAX = 500
 
@@ -133,17 +133,24 @@ def space_feed(*, space: Space, viewer: Any, limit: int = 50) -> list[Post]:
         .order_by("-created_at", "-id")[:limit]
     )
     result: list[Post] = list(posts)
-    for post in result:
-        _decorate(post)
-        for comment in post.visible_comments:  # type: ignore[attr-defined]
-            _decorate(comment)
+    everything = [*result, *(c for p in result for c in p.visible_comments)]  # type: ignore[attr-defined]
+    _decorate(everything)
     return result
 
 
-def _decorate(post: Post) -> None:
-    post.reaction_counts = (  # type: ignore[attr-defined]
-        reaction_counts(post.pk) if post.status == Post.Status.PUBLISHED else {}
+def _decorate(posts: list[Post]) -> None:
+    """Attach `.reaction_counts` to each post with one query (published posts only)."""
+    published = [p.pk for p in posts if p.status == Post.Status.PUBLISHED]
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        Reaction.objects.filter(post_id__in=published)
+        .values("post_id", "kind")
+        .annotate(n=Count("id"))
     )
+    for row in rows:
+        counts.setdefault(row["post_id"], {})[row["kind"]] = row["n"]
+    for post in posts:
+        post.reaction_counts = counts.get(post.pk, {})  # type: ignore[attr-defined]
 
 
 def post_for_viewer(*, post_id: int, viewer: Any) -> Post | None:
@@ -164,9 +171,7 @@ def post_for_viewer(*, post_id: int, viewer: Any) -> Post | None:
     post.visible_comments = list(  # type: ignore[attr-defined]
         post.comments.filter(visible).select_related("author").order_by("created_at", "id")
     )
-    _decorate(post)
-    for comment in post.visible_comments:  # type: ignore[attr-defined]
-        _decorate(comment)
+    _decorate([post, *post.visible_comments])  # type: ignore[attr-defined]
     return post
 
 
