@@ -147,3 +147,27 @@ def login(client: Any, user: User) -> Any:
 def make_link(db: None) -> Callable[..., CareLink]:
     """`make_link(youth, clinician, scopes=None)`: a link through the real invitation flow."""
     return link_with
+
+
+@pytest.fixture
+def make_post(clinic: Clinic) -> Callable[..., Any]:
+    """A published community post by `author` (community's own tests cover post_create)."""
+    from community.models import Post
+    from community.services import space_create
+
+    space = space_create(
+        name="Caféen", slug="cafe-18", kind="cafe", age_band="18-25", clinic=clinic
+    )
+
+    def make(author: User, body: str = "en helt almindelig dag") -> Any:
+        now = timezone.now()
+        return Post.objects.create(
+            space=space,
+            author=author,
+            body=body,
+            status=Post.Status.PUBLISHED,
+            created_at=now,
+            published_at=now,
+        )
+
+    return make
