@@ -1,4 +1,4 @@
-"""The caseload: the needs-attention order, filters, hidden scopes, pagination, fixed query count."""
+"""The caseload: needs-attention order, filters, hidden scopes, pagination, query count."""
 
 from __future__ import annotations
 

@@ -120,4 +120,4 @@ def test_youth_sees_the_clinics_staffed_hours(client: Any, youth: User, link: Ca
     )
     client.force_login(youth)
     page = client.get(reverse("care:youth_messages", args=[link.pk])).content.decode()
-    assert "Mandag 09:00–15:30" in page
+    assert "Mandag 09:00\u201315:30" in page

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from care.summary import summary_build
-from journeys import services as journey_services
 from journeys import selectors as journey_selectors
+from journeys import services as journey_services
 from toolkit import services as toolkit_services
 
 pytestmark = pytest.mark.django_db
