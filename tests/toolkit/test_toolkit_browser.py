@@ -73,7 +73,9 @@ def test_youth_completes_a_journey_saves_a_strategy_and_opens_the_safety_plan(
     )
     base = daphne_live_server.url
     page = browser_page
-    page.set_default_timeout(30_000)
+    # The journey's last page ranks recommendations with the encoder; its first load in the
+    # server process can take most of a minute on a busy 2-core machine.
+    page.set_default_timeout(120_000)
     _log_in(page, base, "stille_sol")
 
     # the journey, step by step
