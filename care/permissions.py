@@ -117,20 +117,23 @@ def break_glass_expiry(now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()) + dt.timedelta(minutes=BREAK_GLASS_MINUTES)
 
 
-def scopes_for_caseload(*, clinician: User, links: list[CareLink]) -> dict[int, set[str]]:
+def scopes_for_caseload(
+    *, clinician: User, link_scopes: dict[int, list[str]], youth_ids: Any
+) -> dict[int, set[str]]:
     """Scopes each linked youth shares with `clinician`, in one query over guardian's grants.
 
-    A scope counts only when both the grant and the link's own flag say so.
+    `link_scopes` maps youth id to the scopes on the active link; `youth_ids` is the same set
+    as a subquery. A scope counts only when both the grant and the link's own flag say so.
     """
     by_codename = {codename: scope for scope, codename in SCOPE_PERMISSIONS.items()}
     grants: dict[int, set[str]] = {}
     rows: Any = CareFileUserObjectPermission.objects.filter(
-        user=clinician, content_object__youth_id__in=[link.youth_id for link in links]
+        user=clinician, content_object__youth_id__in=youth_ids
     ).values_list("content_object__youth_id", "permission__codename")
     for youth_id, codename in rows:
         if codename in by_codename:
             grants.setdefault(youth_id, set()).add(by_codename[codename])
     return {
-        link.youth_id: {s for s in grants.get(link.youth_id, set()) if link.allows(s)}
-        for link in links
+        youth_id: grants.get(youth_id, set()) & set(scopes)
+        for youth_id, scopes in link_scopes.items()
     }
