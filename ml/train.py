@@ -502,11 +502,22 @@ def main(argv: list[str] | None = None) -> int:
             calibration[lang][level.label] = fit_platt(raw_all[rows_l, column], positive)
         head_l = make_head(arrays, calibration, half)
         calibrated_l = head_l.calibrated(raw_all[rows_l], lang)
-        for column, level in enumerate(SCORED_LEVELS):
-            target = min(0.995, RECALL_TARGETS[level.label] + THRESHOLD_MARGIN)
+        targets = {k: min(0.995, v + THRESHOLD_MARGIN) for k, v in RECALL_TARGETS.items()}
+        for column, level in enumerate(SCORED_LEVELS[:2]):
             thresholds[lang][level.label] = threshold_for_recall(
-                calibrated_l[:, column], truth[rows_l] >= level, target
+                calibrated_l[:, column], truth[rows_l] >= level, targets[level.label]
             )
+        # Crisis is chained to elevated (Head.levels), so its threshold is chosen among the
+        # crisis posts that already pass the elevated threshold.
+        crisis_rows = truth[rows_l] == RiskLevel.CRISIS
+        passing = crisis_rows & (calibrated_l[:, 1] >= thresholds[lang]["elevated"])
+        thresholds[lang]["crisis"] = threshold_for_recall(
+            np.where(passing, calibrated_l[:, 2], -1.0),
+            crisis_rows,
+            targets["crisis"],
+        )
+        if thresholds[lang]["crisis"] < 0 and passing.any():  # target out of reach: keep all
+            thresholds[lang]["crisis"] = float(calibrated_l[passing, 2].min())
     head = make_head(arrays, calibration, thresholds)
 
     # Held-out evaluation, model alone and with the rule floor (what production runs).

@@ -80,12 +80,17 @@ class Head:
         return out
 
     def levels(self, calibrated: np.ndarray, lang: str) -> np.ndarray:
-        """The highest level whose calibrated score reaches its threshold, per row."""
-        result = np.zeros(len(calibrated), dtype=np.int64)
-        for column, level in enumerate(SCORED_LEVELS):
-            reached = calibrated[:, column] >= self.thresholds[lang][level.label]
-            result = np.where(reached, int(level), result)
-        return result
+        """Per row: CRISIS needs both the elevated and the crisis threshold, ELEVATED the
+        elevated one, LOW the low one; otherwise NONE.
+
+        Chaining crisis to elevated keeps a text whose "crisis" score alone is barely above
+        its (very recall-oriented) threshold from skipping straight past the elevated test.
+        """
+        limits = self.thresholds[lang]
+        low = calibrated[:, 0] >= limits["low"]
+        elevated = calibrated[:, 1] >= limits["elevated"]
+        crisis = elevated & (calibrated[:, 2] >= limits["crisis"])
+        return np.where(crisis, 3, np.where(elevated, 2, np.where(low, 1, 0))).astype(np.int64)
 
     def category_probs(self, embeddings: np.ndarray) -> np.ndarray:
         """Independent sigmoid probability per category: shape [n, n_categories]."""
@@ -235,10 +240,12 @@ class TransformerScorer:
             level = max(model_level, floor)
             categories = self._categories(category_probs[row], model_level, hits)
             evidence: list[Evidence] = []
-            if self.with_evidence and model_level >= RiskLevel.LOW:
+            # Occlusion costs a forward pass per segment; only held posts need it, since
+            # moderators see evidence for what lands in their queue.
+            if self.with_evidence and model_level >= RiskLevel.ELEVATED:
                 evidence = self._occlusion(text, window, langs[index], model_level)
             evidence = _merge_evidence(evidence, hit_evidence(hits))
-            if level > RiskLevel.NONE and not categories:
+            if level >= RiskLevel.ELEVATED and not categories:  # a held post needs a category
                 categories = [self.head.categories[int(np.argmax(category_probs[row]))]]
             results.append(
                 RiskScore(

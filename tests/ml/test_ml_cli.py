@@ -71,9 +71,10 @@ def test_transformer_score_cli_answers_every_line() -> None:
 
 
 @pytest.mark.model
+@pytest.mark.timeout(900)
 def test_score_cli_handles_thousands_of_lines() -> None:
     lines = [json.dumps({"text": f"hej nummer {i}, vi ses i morgen"}) for i in range(2000)]
-    result = run_ml("score", "--batch-size", "64", stdin="\n".join(lines).encode(), timeout=600)
+    result = run_ml("score", "--batch-size", "64", stdin="\n".join(lines).encode(), timeout=880)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2000
 
