@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 YOUTH = "youth"
 PEER = "peer_worker"
@@ -22,7 +23,15 @@ class NavItem:
     roles: frozenset[str]
 
 
-NAV: list[NavItem] = []  # filled as the apps land; labels use _()
+NAV: list[NavItem] = [
+    NavItem("community:spaces", _("Fællesskab"), frozenset({YOUTH, PEER, CLINICIAN})),
+    NavItem("journeys:list", _("Rejser"), frozenset({YOUTH})),
+    NavItem("toolkit:home", _("Værktøjskasse"), frozenset({YOUTH})),
+    NavItem("care:my_care", _("Min behandler"), frozenset({YOUTH})),
+    NavItem("moderation:dashboard", _("Moderation"), frozenset({PEER, CLINICIAN, ADMIN})),
+    NavItem("care:caseload", _("Mine unge"), frozenset({CLINICIAN})),
+    NavItem("moderation:kpis", _("Nøgletal"), frozenset({CLINICIAN, ADMIN})),
+]
 
 
 def nav_items(request: HttpRequest) -> dict[str, Any]:
