@@ -167,18 +167,32 @@ def render_model_card(
         "",
         "## Known failure cases (held-out test split)",
         "",
-        "Misses at the routing boundary and crisis/non-crisis confusions, as predicted:",
-        "",
     ]
-    for row, predicted in failures[:25]:
-        text = row.text.replace("|", "\\|").replace("\n", " ")
-        if len(text) > 160:
-            text = text[:157] + "..."
-        lines.append(f"- [{row.lang}] true {row.level.label}, predicted {predicted.label}: {text}")
-    if not failures:
-        lines.append("- none in the test split")
+    groups = {
+        "Missed (true elevated or crisis, predicted none or low)": [
+            (r, p) for r, p in failures if r.level >= RiskLevel.ELEVATED > p
+        ],
+        "False alarms (true none or low, predicted elevated or crisis)": [
+            (r, p) for r, p in failures if p >= RiskLevel.ELEVATED > r.level
+        ],
+        "Crisis called elevated": [
+            (r, p) for r, p in failures if r.level == RiskLevel.CRISIS and p == RiskLevel.ELEVATED
+        ],
+        "Elevated called crisis": [
+            (r, p) for r, p in failures if r.level == RiskLevel.ELEVATED and p == RiskLevel.CRISIS
+        ],
+    }
+    for title, items in groups.items():
+        lines += [f"{title}: {len(items)} in the test split. Examples:", ""]
+        for row, predicted in items[:8]:
+            text = row.text.replace("|", "\\|").replace("\n", " ")
+            if len(text) > 160:
+                text = text[:157] + "..."
+            lines.append(
+                f"- [{row.lang}] true {row.level.label}, predicted {predicted.label}: {text}"
+            )
+        lines.append("")
     lines += [
-        "",
         "General limits: the corpus is written by the project, not collected from users, so",
         "real posts will be more varied; sarcasm, long posts that mention risk only in",
         "passing, other languages (Swedish, Norwegian, Arabic), and images are not covered.",

@@ -37,6 +37,8 @@ _EVIDENCE_WEIGHT = {RiskLevel.LOW: 0.3, RiskLevel.ELEVATED: 0.6, RiskLevel.CRISI
 _DOCUMENT_CONTEXTS = ("helpline", "news", "support")
 # Quoted passages: ASCII and typographic double quotes, guillemets, and "> " reply lines.
 _QUOTE_PATTERN = re.compile(r'"[^"\n]{3,}"|“[^”\n]{3,}”|„[^“”\n]{3,}[“”]|«[^»\n]{3,}»|»[^«\n]{3,}«')
+# Single quotes only count when they stand outside words, so "don't ... it's" is no quote.
+_SINGLE_QUOTE_PATTERN = re.compile(r"(?<![\w'])['\u2018][^'\u2018\u2019\n]{3,80}['\u2019](?![\w'])")
 _REPLY_LINE_PATTERN = re.compile(r"^[ \t]*>[^\n]*", re.MULTILINE)
 
 
@@ -160,6 +162,7 @@ def _indexes() -> tuple[PhraseIndex, dict[str, PhraseIndex]]:
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in _QUOTE_PATTERN.finditer(text)]
+    spans.extend(m.span() for m in _SINGLE_QUOTE_PATTERN.finditer(text))
     spans.extend(m.span() for m in _REPLY_LINE_PATTERN.finditer(text))
     return spans
 
