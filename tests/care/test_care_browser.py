@@ -1,0 +1,115 @@
+"""A clinician's morning in Chromium: caseload, a youth with a new flag, the summary, homework;
+then the youth's "Hvem har set mine data" page shows each of those views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import CareLink, Clinic, ClinicMembership, Role, User
+from care import services
+from journeys.models import JourneySuggestion
+from moderation.models import Flag
+from toolkit import services as toolkit_services
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PASSWORD = "a-long-browser-password-42"
+
+
+def _log_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/konto/log-ind/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit] >> text=Log ind")
+    page.wait_for_url(base + "/")
+
+
+def _log_out(page: Any) -> None:
+    page.locator("form[action$='/konto/log-ud/'] button").click()
+    page.wait_for_load_state()
+
+
+def test_clinicians_morning_and_the_youths_audit(
+    daphne_live_server: Any, browser_page: Any
+) -> None:
+    # given a clinic, a clinician, a quiet youth and a youth with a crisis flag from the night
+    call_command("load_journeys")
+    clinic = Clinic.objects.create(name="Klinik Nord", slug="klinik-nord")
+    clinician = User.objects.create_user(
+        username="kliniker_hval", password=PASSWORD, role=Role.CLINICIAN
+    )
+    ClinicMembership.objects.create(clinic=clinic, user=clinician)
+    handles = ("rolig_ravn", "natlig_ugle")
+    youths = []
+    for handle in handles:
+        youth = User.objects.create_user(
+            username=handle,
+            password=PASSWORD,
+            birth_year=timezone.localdate().year - 18,
+            birth_month=1,
+        )
+        ClinicMembership.objects.create(clinic=clinic, user=youth)
+        invitation = services.invitation_create(clinician=clinician, youth=youth)
+        services.invitation_accept(
+            invitation=invitation, youth=youth, scopes=[s.value for s in CareLink.Scope]
+        )
+        toolkit_services.checkin_save(youth=youth, mood=6)
+        youths.append(youth)
+    flagged = youths[1]
+    now = timezone.now()
+    Flag.objects.create(
+        subject_type="post",
+        subject_id=1,
+        tier="crisis",
+        author=flagged,
+        clinic=clinic,
+        opened_at=now - dt.timedelta(hours=6),
+        due_at=now - dt.timedelta(hours=6, minutes=-5),
+    )
+    base = daphne_live_server.url
+    page = browser_page
+    page.set_default_timeout(30_000)
+
+    # the caseload, youth with the open flag first
+    _log_in(page, base, "kliniker_hval")
+    page.goto(base + "/behandling/")
+    first_row = page.locator("table.care-caseload tbody tr").first
+    assert "natlig_ugle" in first_row.inner_text()
+    assert "åben markering" in first_row.inner_text()
+
+    # open the youth
+    first_row.locator("a", has_text="natlig_ugle").click()
+    page.wait_for_url(f"{base}/behandling/ung/{flagged.pk}/")
+    assert "Der er en åben markering" in page.locator("main").inner_text()
+
+    # read the summary
+    page.locator(".care-tabs a", has_text="Forberedelse").click()
+    page.wait_for_url(f"{base}/behandling/ung/{flagged.pk}/opsummering/")
+    main = page.locator("main").inner_text()
+    assert "Automatisk genereret" in main
+    assert "kriseniveau" in main
+    assert "kriseniveau" in page.locator("#care-summary-text").input_value()
+
+    # suggest a journey as homework
+    page.locator(".care-tabs a", has_text="Overblik").click()
+    page.wait_for_url(f"{base}/behandling/ung/{flagged.pk}/")
+    page.select_option("#id_journey", index=0)
+    page.fill("#id_note", "Prøv de første trin inden torsdag")
+    page.click("button >> text=Foreslå som lektie")
+    page.wait_for_load_state()
+    assert "Forslaget er sendt" in page.locator(".messages").inner_text()
+    assert JourneySuggestion.objects.filter(youth=flagged, clinician=clinician).count() == 1
+    _log_out(page)
+
+    # the youth sees who has seen their data
+    _log_in(page, base, "natlig_ugle")
+    page.goto(base + "/behandling/hvem-har-set-mine-data/")
+    table = page.locator("table.care-table").inner_text()
+    for what in ("Række i behandleroversigten", "Overblik", "Forberedelse til samtale"):
+        assert what in table
+    assert "kliniker_hval" in table
