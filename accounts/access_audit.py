@@ -25,7 +25,7 @@ def _pk(user: User | int | None) -> int | None:
 def access_log_record(
     *,
     staff: User | int | None,
-    youth: User | int,
+    youth: User | int | None,
     what: str,
     object_ref: str = "",
     reason: str = "",
