@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ml.types import RiskLevel, RiskScore
@@ -61,7 +63,9 @@ def test_every_score_carries_the_model_version(risk_scorer) -> None:
 def test_rule_floor_raises_what_the_model_misses(risk_scorer, monkeypatch) -> None:
     # given a head whose thresholds can never be reached, so the model alone says none
     unreachable = {lang: dict.fromkeys(("low", "elevated", "crisis"), 2.0) for lang in ("da", "en")}
-    monkeypatch.setattr(risk_scorer.head, "thresholds", unreachable, raising=False)
+    monkeypatch.setattr(
+        risk_scorer, "head", dataclasses.replace(risk_scorer.head, thresholds=unreachable)
+    )
     # when
     text = "jeg vil tage mit eget liv"
     score = risk_scorer.score_batch([text])[0]
