@@ -6,10 +6,11 @@ Nothing here checks a request: views call `care.permissions` first and pass what
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.access_audit import access_log_for_youth
@@ -231,3 +232,25 @@ def messages_pending_older_than(*, seconds: int) -> QuerySet[CareMessage]:
     return CareMessage.objects.filter(
         status=MessageStatus.PENDING, pending_since__lt=cutoff
     ).order_by("pending_since")
+
+
+def messages_recent_by_author(*, author_id: int, limit: int = 20) -> list[CareMessage]:
+    """A youth's latest messages in every state, newest first (for moderators' author history)."""
+    return list(
+        CareMessage.objects.filter(sender_id=author_id, link__youth_id=author_id)
+        .select_related("link")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def message_revisions_published() -> Iterator[tuple[int, int]]:
+    """(message id, revision) of every published youth message (reconcile: all were screened).
+
+    Clinicians' messages are published without screening by design and are left out.
+    """
+    return (
+        CareMessage.objects.filter(status=MessageStatus.PUBLISHED, sender_id=F("link__youth_id"))
+        .values_list("pk", "revision")
+        .order_by("pk")
+        .iterator(chunk_size=2000)
+    )
