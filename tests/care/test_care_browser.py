@@ -29,6 +29,17 @@ def _log_in(page: Any, base: str, username: str) -> None:
     page.wait_for_url(base + "/")
 
 
+def _serious_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in results.response["violations"]
+        if v.get("impact") in {"serious", "critical"}
+    ]
+
+
 def _log_out(page: Any) -> None:
     page.locator("form[action$='/konto/log-ud/'] button").click()
     page.wait_for_load_state()
@@ -81,6 +92,7 @@ def test_clinicians_morning_and_the_youths_audit(
     first_row = page.locator("table.care-caseload tbody tr").first
     assert "natlig_ugle" in first_row.inner_text()
     assert "åben markering" in first_row.inner_text()
+    assert _serious_violations(page) == []
 
     # open the youth
     first_row.locator("a", has_text="natlig_ugle").click()
@@ -94,6 +106,7 @@ def test_clinicians_morning_and_the_youths_audit(
     assert "Automatisk genereret" in main
     assert "kriseniveau" in main
     assert "kriseniveau" in page.locator("#care-summary-text").input_value()
+    assert _serious_violations(page) == []
 
     # suggest a journey as homework
     page.locator(".care-tabs a", has_text="Overblik").click()
@@ -113,3 +126,7 @@ def test_clinicians_morning_and_the_youths_audit(
     for what in ("Række i behandleroversigten", "Overblik", "Forberedelse til samtale"):
         assert what in table
     assert "kliniker_hval" in table
+    assert _serious_violations(page) == []
+    page.goto(base + "/behandling/min-behandler/")
+    assert "kliniker_hval" in page.locator("main").inner_text()
+    assert _serious_violations(page) == []
