@@ -209,3 +209,43 @@ def suggestions_for_youth(*, youth: Any, limit: int = 10) -> list[SuggestionView
         .order_by("-created_at")[:limit]
     )
     return [SuggestionView(row, row.journey, row.step) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionStatus:
+    suggestion: JourneySuggestion
+    done: bool  # the suggested step (or the whole journey) was completed after the suggestion
+    done_at: dt.datetime | None
+
+
+def suggestions_with_status(*, clinician: Any, youth: Any) -> list[SuggestionStatus]:
+    """A clinician's suggestions to one youth and whether each was done (blended care, issue 7).
+
+    Reads progress, so the caller must first check the youth's JOURNEYS consent scope.
+    """
+    rows = (
+        JourneySuggestion.objects.filter(clinician=clinician, youth=youth)
+        .select_related("journey", "step")
+        .order_by("-created_at")
+    )
+    result = []
+    for row in rows:
+        done_at: dt.datetime | None
+        if row.step_id is not None:
+            done_at = (
+                StepCompletion.objects.filter(
+                    youth=youth, step_id=row.step_id, completed_at__gte=row.created_at
+                )
+                .values_list("completed_at", flat=True)
+                .first()
+            )
+        else:
+            done_at = (
+                JourneyProgress.objects.filter(
+                    youth=youth, journey_id=row.journey_id, completed_at__gte=row.created_at
+                )
+                .values_list("completed_at", flat=True)
+                .first()
+            )
+        result.append(SuggestionStatus(row, done_at is not None, done_at))
+    return result

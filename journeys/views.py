@@ -114,8 +114,12 @@ def journey_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def journey_start(request: HttpRequest, slug: str) -> HttpResponse:
     journey = _journey_or_404(slug)
-    services.journey_start(youth=request.user, journey=journey)
-    step = selectors.step_to_resume(youth=request.user, journey=journey)
+    progress = services.journey_start(youth=request.user, journey=journey)
+    if progress.completed_at is not None:  # taking it again: from the top
+        steps = selectors.steps_active(journey=journey)
+        step = steps[0] if steps else None
+    else:
+        step = selectors.step_to_resume(youth=request.user, journey=journey)
     if step is None:
         raise Http404
     return redirect("journeys:step", slug=journey.slug, key=step.key)
@@ -223,6 +227,7 @@ def step_view(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             return _after_step(journey, next_step)
     else:
         services.progress_move_to(youth=request.user, step=step)
+        services.suggestions_mark_seen(youth=request.user, journey=journey)
     context = _step_context(request, journey, step)
     if step.kind == Step.Kind.REFLECTION:
         reflection = context["reflection"]

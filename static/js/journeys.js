@@ -28,6 +28,7 @@
     status.setAttribute("aria-live", "polite");
     var toggle = document.createElement("button");
     toggle.type = "button";
+    toggle.className = "button";
     toggle.textContent = words.start;
     var reset = document.createElement("button");
     reset.type = "button";

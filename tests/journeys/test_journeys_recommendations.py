@@ -152,3 +152,31 @@ def test_real_encoder_cache_is_keyed_by_version(content: dict[str, Journey]) -> 
     import numpy as np
 
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
+
+
+def test_suggestion_status_shows_whether_it_was_done(
+    content: dict[str, Journey], youth: User, clinician: User, care_link: CareLink
+) -> None:
+    journey = content["soevn-og-hvile"]
+    step = selectors.steps_active(journey=journey)[1]
+    services.journey_suggest(clinician=clinician, youth=youth, journey=journey, step=step)
+    services.journey_suggest(clinician=clinician, youth=youth, journey=content["her-og-nu"])
+    before = selectors.suggestions_with_status(clinician=clinician, youth=youth)
+    assert [s.done for s in before] == [False, False]
+    services.step_complete(youth=youth, step=step)
+    after = {
+        s.suggestion.journey.slug: s
+        for s in selectors.suggestions_with_status(clinician=clinician, youth=youth)
+    }
+    assert after["soevn-og-hvile"].done and after["soevn-og-hvile"].done_at is not None
+    assert not after["her-og-nu"].done
+
+
+def test_taking_a_completed_journey_again_starts_from_the_top(
+    content: dict[str, Journey], youth: User, youth_client: Any
+) -> None:
+    journey = content["her-og-nu"]
+    _finish(youth, journey)
+    response = youth_client.post(reverse("journeys:start", args=[journey.slug]))
+    first = selectors.steps_active(journey=journey)[0]
+    assert response["Location"] == reverse("journeys:step", args=[journey.slug, first.key])

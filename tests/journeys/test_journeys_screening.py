@@ -141,6 +141,7 @@ async def test_journey_socket_ignores_other_apps_user_notices(youth: User) -> No
         await socket.disconnect()
 
 
+@pytest.mark.django_db  # pytest-django runs db tests first, before the browser walkthrough
 async def test_anonymous_socket_is_refused() -> None:
     from django.contrib.auth.models import AnonymousUser
 
