@@ -143,3 +143,39 @@ def test_youth_never_sees_another_youths_audit(
     client.force_login(youth)
     page = client.get(reverse("care:my_audit")).content.decode()
     assert clinician.username not in page
+
+
+def test_break_glass_expires_after_an_hour(
+    client: Any, youth: User, clinician: User, make_link: Any, make_flag: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from care.models import BreakGlassGrant
+
+    make_link(youth, clinician, [])
+    make_flag(youth, "crisis")
+    client.force_login(clinician)
+    glass = reverse("care:break_glass", args=[youth.pk, "reflections"])
+    client.post(glass, {"reason": "Krisemarkering, skal forstå situationen"})
+    section = reverse("care:youth_section", args=[youth.pk, "reflections"])
+    assert client.get(section).status_code == 200
+    BreakGlassGrant.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get(section).status_code == 404
+
+
+def test_break_glass_ends_with_the_link(
+    client: Any, youth: User, clinician: User, make_link: Any, make_flag: Any
+) -> None:
+    from care import services
+
+    link = make_link(youth, clinician, [])
+    make_flag(youth, "crisis")
+    client.force_login(clinician)
+    client.post(
+        reverse("care:break_glass", args=[youth.pk, "posts"]),
+        {"reason": "Krisemarkering, skal forstå situationen"},
+    )
+    services.link_end(link=link, youth=youth)
+    assert client.get(reverse("care:youth_section", args=[youth.pk, "posts"])).status_code == 404

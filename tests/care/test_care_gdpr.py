@@ -154,3 +154,11 @@ def test_small_outcome_dataset_is_withheld(
     client.force_login(clinic_admin)
     data = client.get(reverse("care:outcome_export") + "?format=json").json()
     assert data == {"withheld": True, "minimum": 5, "rows": []}
+
+
+def test_readable_export_escapes_markup(client: Any, youth: User, make_post: Any) -> None:
+    make_post(youth, "<img src=x onerror=alert(1)>")
+    client.force_login(youth)
+    page = client.get(reverse("care:my_data_html")).content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
