@@ -72,6 +72,23 @@ def journey_vectors(journeys: Sequence[Journey], language: str) -> np.ndarray:
     return np.stack([cached[(j.slug, j.version)] for j in journeys])
 
 
+def journey_vectors_warm(*, languages: Sequence[str] = ("da", "en")) -> int | None:
+    """Embed every published journey in each language ahead of the first request.
+
+    Returns the number of journey-language pairs now cached, or None (logged) when the encoder
+    is unavailable; `load_journeys --embed` reports either.
+    """
+    journeys = list(Journey.objects.filter(is_published=True).order_by("slug"))
+    try:
+        for language in languages:
+            if journeys:
+                journey_vectors(journeys, language)
+    except ModelUnavailable:
+        logger.warning("journeys.similarity.model_unavailable", extra={"fallback": "no_warmup"})
+        return None
+    return len(journeys) * len(languages)
+
+
 def _activity_vector(*, youth: Any, language: str) -> np.ndarray | None:
     """The mean of the youth's recent journey and reflection embeddings, or None if no activity."""
     recent = selectors.recent_journeys_for_youth(youth=youth, limit=3)

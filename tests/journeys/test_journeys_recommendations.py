@@ -180,3 +180,29 @@ def test_taking_a_completed_journey_again_starts_from_the_top(
     response = youth_client.post(reverse("journeys:start", args=[journey.slug]))
     first = selectors.steps_active(journey=journey)[0]
     assert response["Location"] == reverse("journeys:step", args=[journey.slug, first.key])
+
+
+def test_load_with_embed_reports_a_missing_encoder(
+    content: dict[str, Journey], no_model: None
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command("load_journeys", "--embed", stdout=out, stderr=err)
+    assert "unchanged 10" in out.getvalue()
+    assert "encoder is unavailable" in err.getvalue()
+    assert not JourneyEmbedding.objects.exists()
+
+
+@pytest.mark.model
+def test_load_with_embed_caches_both_languages(content: dict[str, Journey]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("load_journeys", "--embed", stdout=out)
+    assert "cached 20 journey embeddings" in out.getvalue()
+    assert JourneyEmbedding.objects.count() == 20

@@ -18,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
+        parser.add_argument(
+            "--embed",
+            action="store_true",
+            help="also cache the journeys' encoder vectors for recommendations (needs the model)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         directory = Path(options["path"])
@@ -40,3 +45,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  updated {slug}")
         for key in report.retired_steps:
             self.stdout.write(f"  retired step {key}")
+        if options["embed"] and not report.dry_run:
+            from journeys import similarity
+
+            count = similarity.journey_vectors_warm()
+            if count is None:
+                self.stderr.write("embeddings skipped: the encoder is unavailable")
+            else:
+                self.stdout.write(f"cached {count} journey embeddings")
