@@ -57,6 +57,26 @@ def _apply_error(form: Any, exc: Exception) -> None:
         form.add_error(None, getattr(exc, "message", str(exc)))
 
 
+def _js_strings() -> dict[str, Any]:
+    """Translated words community.js needs for what it inserts (json_script on the page)."""
+    return {
+        "pending": _("Bliver tjekket. Kun du kan se det, indtil det er klar."),
+        "held": _("En voksen fra Sammen læser dit opslag. Kun du kan se det lige nu."),
+        "sent": _("Tak. Dit opslag bliver tjekket og vises snart."),
+        "failed": _("Det kunne ikke sendes. Prøv igen."),
+        "framing": _("Rammen:"),
+        "summary": _("Opsummering:"),
+        "awaiting_framing": _("Venter på, at en peermedarbejder sætter rammen."),
+        "staff": _("Fra Sammen"),
+        "talk": _("Snak det ud"),
+        "content_warning": _("Indholdsadvarsel. Vis opslaget"),
+        "replies": _("Se svar"),
+        "here_alone": _("Du er her"),
+        "here_many": _("{count} er her lige nu"),
+        "reactions": [[kind, str(label)] for kind, label in Reaction.Kind.choices],
+    }
+
+
 @login_required
 def space_list(request: HttpRequest) -> HttpResponse:
     permissions.space_membership_sync(user=request.user)
@@ -76,6 +96,7 @@ def _space_context(request: HttpRequest, space: Space, form: Any) -> dict[str, A
         "is_moderator": permissions.can_moderate_space(request.user, space),
         "reaction_kinds": Reaction.Kind.choices,
         "hidden_topics": hidden,
+        "js_strings": _js_strings(),
         "topic_labels": dict(ContentWarningTopic.choices),
     }
 
@@ -156,6 +177,7 @@ def _post_context(request: HttpRequest, post: Post, comment_form: Any) -> dict[s
         "remove_form": RemoveForm() if moderator else None,
         "last_seq": Space.objects.values_list("last_seq", flat=True).get(pk=post.space_id),
         "hidden_topics": selectors.hidden_topics_for(request.user),
+        "js_strings": _js_strings(),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from community import permissions, selectors, services
@@ -25,7 +26,7 @@ def _error(code: str, message: Any, status: int, **extra: Any) -> JsonResponse:
 
 
 def _not_found() -> JsonResponse:
-    return _error("not_found", "Ikke fundet.", 404)
+    return _error("not_found", _("Ikke fundet."), 404)
 
 
 def _authenticated(request: HttpRequest) -> bool:
@@ -53,7 +54,7 @@ def _json_body(request: HttpRequest) -> dict[str, Any] | None:
 def space_events(request: HttpRequest, space_id: int) -> JsonResponse:
     """`?after_seq=N&limit=L`: frames after N in seq order, `has_more` when a page was cut."""
     if not _authenticated(request):
-        return _error("not_authenticated", "Log ind først.", 403)
+        return _error("not_authenticated", _("Log ind først."), 403)
     space = _readable_space(request, space_id)
     if space is None:
         return _not_found()
@@ -61,7 +62,7 @@ def space_events(request: HttpRequest, space_id: int) -> JsonResponse:
         after_seq = max(0, int(request.GET.get("after_seq", "0")))
         limit = int(request.GET.get("limit", "100"))
     except ValueError:
-        return _error("bad_request", "after_seq og limit skal være tal.", 400)
+        return _error("bad_request", _("after_seq og limit skal være tal."), 400)
     frames, has_more = selectors.space_events_after(
         space_id=space.pk, after_seq=after_seq, limit=limit
     )
@@ -75,16 +76,16 @@ def space_events(request: HttpRequest, space_id: int) -> JsonResponse:
 def post_create(request: HttpRequest, space_id: int) -> JsonResponse:
     """Create a post, or a comment when `parent` is given. Saved PENDING; answers 201."""
     if not _authenticated(request):
-        return _error("not_authenticated", "Log ind først.", 403)
+        return _error("not_authenticated", _("Log ind først."), 403)
     space = _readable_space(request, space_id)
     if space is None:
         return _not_found()
     data = _json_body(request)
     if data is None:
-        return _error("bad_request", "Kunne ikke læse forespørgslen.", 400)
+        return _error("bad_request", _("Kunne ikke læse forespørgslen."), 400)
     body = data.get("body")
     if not isinstance(body, str):
-        return _error("bad_request", "Skriv lidt tekst, før du sender.", 400)
+        return _error("bad_request", _("Skriv lidt tekst, før du sender."), 400)
     try:
         parent_id = data.get("parent")
         if parent_id is not None:
@@ -100,7 +101,7 @@ def post_create(request: HttpRequest, space_id: int) -> JsonResponse:
                 content_warning_topic=data.get("content_warning_topic") or None,
             )
     except PermissionDenied:
-        return _error("forbidden", "Du kan ikke skrive her.", 403)
+        return _error("forbidden", _("Du kan ikke skrive her."), 403)
     except LimitError as exc:
         status = 429 if exc.retry_after else 400
         response = _error(exc.code, exc.message, status)
@@ -110,24 +111,24 @@ def post_create(request: HttpRequest, space_id: int) -> JsonResponse:
     except services.CommunityError as exc:
         return _error(exc.code, exc.message, 400)
     except (ValidationError, ValueError, TypeError):
-        return _error("invalid", "Noget i opslaget var ikke gyldigt.", 400)
+        return _error("invalid", _("Noget i opslaget var ikke gyldigt."), 400)
     return JsonResponse({"id": post.pk, "status": post.status}, status=201)
 
 
 @require_POST
 def reaction_toggle(request: HttpRequest, post_id: int) -> JsonResponse:
     if not _authenticated(request):
-        return _error("not_authenticated", "Log ind først.", 403)
+        return _error("not_authenticated", _("Log ind først."), 403)
     post = selectors.post_for_viewer(post_id=post_id, viewer=request.user)
     if post is None or post.status != Post.Status.PUBLISHED:
         return _not_found()
     data = _json_body(request)
     if data is None or not isinstance(data.get("kind"), str):
-        return _error("bad_request", "Vælg en reaktion.", 400)
+        return _error("bad_request", _("Vælg en reaktion."), 400)
     try:
         on, counts = services.reaction_toggle(user=request.user, post=post, kind=data["kind"])
     except ValidationError:
-        return _error("invalid", "Den reaktion findes ikke.", 400)
+        return _error("invalid", _("Den reaktion findes ikke."), 400)
     except services.CommunityError as exc:
         return _error(exc.code, exc.message, 400)
     return JsonResponse({"post": post.pk, "on": on, "counts": counts})

@@ -32,7 +32,10 @@
   var attempt = 0;
   var stopped = false;
 
-  var REACTIONS = [
+  var STRINGS = {};
+  try { STRINGS = JSON.parse(document.getElementById("community-strings").textContent) || {}; } catch (e) { STRINGS = {}; }
+  function t(key, fallback) { return typeof STRINGS[key] === "string" ? STRINGS[key] : fallback; }
+  var REACTIONS = STRINGS.reactions || [
     ["thinking", "tænker på dig"], ["not_alone", "du er ikke alene"],
     ["well_done", "stærkt gået"], ["thanks", "tak fordi du delte"]
   ];
@@ -86,17 +89,17 @@
     if (!talk) { return; }
     if (talk.framing_html) {
       var framing = el("div", "framing");
-      framing.appendChild(el("strong", "", "Rammen: "));
+      framing.appendChild(el("strong", "", t("framing", "Rammen:") + " "));
       var body = el("div", "");
       body.innerHTML = talk.framing_html;  // server-rendered, nh3-sanitised
       framing.appendChild(body);
       box.appendChild(framing);
     } else {
-      box.appendChild(el("p", "hint", "Venter på, at en peermedarbejder sætter rammen."));
+      box.appendChild(el("p", "hint", t("awaiting_framing", "Venter på, at en peermedarbejder sætter rammen.")));
     }
     if (talk.status === "closed" && talk.summary_html) {
       var summary = el("div", "summary");
-      summary.appendChild(el("strong", "", "Opsummering: "));
+      summary.appendChild(el("strong", "", t("summary", "Opsummering:") + " "));
       var text = el("div", "");
       text.innerHTML = talk.summary_html;
       summary.appendChild(text);
@@ -116,14 +119,14 @@
     meta.appendChild(avatar);
     meta.appendChild(document.createTextNode(" "));
     meta.appendChild(el("strong", "", data.author));
-    if (data.is_staff_reply) { meta.appendChild(el("span", "badge staff", "Fra Sammen")); }
-    if (data.kind === "talk_it_out") { meta.appendChild(el("span", "badge", "Snak det ud")); }
+    if (data.is_staff_reply) { meta.appendChild(el("span", "badge staff", t("staff", "Fra Sammen"))); }
+    if (data.kind === "talk_it_out") { meta.appendChild(el("span", "badge", t("talk", "Snak det ud"))); }
     node.appendChild(meta);
     var body = el("div", "body");
     body.innerHTML = data.body_html;  // server-rendered, nh3-sanitised
     if (data.content_warning_topic) {
       var details = el("details", "content-warning");
-      details.appendChild(el("summary", "", "Indholdsadvarsel. Vis opslaget"));
+      details.appendChild(el("summary", "", t("content_warning", "Indholdsadvarsel. Vis opslaget")));
       details.appendChild(body);
       node.appendChild(details);
     } else {
@@ -133,7 +136,7 @@
     node.appendChild(reactionsBlock(data));
     if (!isComment && postUrlTemplate) {
       var actions = el("p", "actions");
-      var link = el("a", "", "Se svar");
+      var link = el("a", "", t("replies", "Se svar"));
       link.href = postUrlTemplate.replace(/\/0\/$/, "/" + data.id + "/");
       actions.appendChild(link);
       node.appendChild(actions);
@@ -238,7 +241,7 @@
   function setPresence(frame) {
     if (frame.space !== spaceId) { return; }
     var node = document.querySelector('[data-presence-for="' + spaceId + '"]');
-    if (node) { node.textContent = frame.count === 1 ? "Du er her" : frame.count + " er her lige nu"; }
+    if (node) { node.textContent = frame.count === 1 ? t("here_alone", "Du er her") : t("here_many", "{count} er her lige nu").replace("{count}", String(frame.count)); }
   }
 
   function markHeld(frame) {
@@ -247,7 +250,7 @@
     var line = node.querySelector(".status-line");
     if (!line) { line = el("p", "status-line held"); node.insertBefore(line, node.children[1] || null); }
     line.className = "status-line held";
-    line.textContent = "En voksen fra Sammen læser dit opslag. Kun du kan se det lige nu.";
+    line.textContent = t("held", "En voksen fra Sammen læser dit opslag. Kun du kan se det lige nu.");
   }
 
   function connect() {
@@ -315,18 +318,18 @@
         if (!result.ok) {
           status.className = "form-status form-errors";
           status.setAttribute("role", "alert");
-          status.textContent = result.body.message || "Det kunne ikke sendes. Prøv igen.";
+          status.textContent = result.body.message || t("failed", "Det kunne ikke sendes. Prøv igen.");
           return;
         }
         status.className = "form-status message";
         status.setAttribute("role", "status");
-        status.textContent = "Tak. Dit opslag bliver tjekket og vises snart.";
+        status.textContent = t("sent", "Tak. Dit opslag bliver tjekket og vises snart.");
         textarea.value = "";
         if (!postElement(result.body.id)) {
           var own = el("article", "post");
           own.id = "post-" + result.body.id;
           own.dataset.postId = String(result.body.id);
-          own.appendChild(el("p", "status-line pending", "Bliver tjekket. Kun du kan se det, indtil det er klar."));
+          own.appendChild(el("p", "status-line pending", t("pending", "Bliver tjekket. Kun du kan se det, indtil det er klar.")));
           var body = el("div", "body");
           body.appendChild(el("p", "", text));  // the author's own text, inserted as text
           own.appendChild(body);

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,22 @@ from community.models import AgeBand, Post, Space
 _counter = itertools.count(1)
 
 
+def _fresh_sync_executor_in_child() -> None:
+    """A forked daphne (the live server) must not inherit asgiref's single-thread executor.
+
+    Its worker thread does not exist in the child, so every `database_sync_to_async` call of a
+    consumer would wait forever once an async test in the parent has started that thread.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
+os.register_at_fork(after_in_child=_fresh_sync_executor_in_child)
+
+
 @pytest.fixture(autouse=True)
 def screening_requests() -> Iterator[list[int]]:
     """A test double for moderation: collects the ids screening was requested for."""
@@ -26,6 +44,19 @@ def screening_requests() -> Iterator[list[int]]:
     screening.register_requester(requested.append)
     yield requested
     screening.register_requester(previous)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Iterator[None]:
+    """Drop cached channel layers after each test.
+
+    An in-memory layer holds asyncio objects bound to the loop of the test that made it; a
+    daphne live server forked later would inherit it and fail every WebSocket handshake.
+    """
+    from channels.layers import channel_layers
+
+    yield
+    channel_layers.backends.clear()
 
 
 def _birth_for_age(age: int) -> tuple[int, int]:
@@ -131,3 +162,16 @@ def make_post() -> Callable[..., Post]:
         return post
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run this directory's browser tests after everything else.
+
+    The session-scoped Playwright browser (tests/conftest.py) keeps an event loop running in
+    the main thread, so pytest-asyncio cannot run an async test that comes after it.
+    """
+    here = str(Path(__file__).parent)
+    browser = [i for i in items if str(i.path).startswith(here) and i.get_closest_marker("browser")]
+    if browser:
+        rest = [i for i in items if i not in browser]
+        items[:] = rest + browser
