@@ -1,292 +1,48 @@
-"""Care pages: parse, check access (care.permissions), one service or selector call, render.
-
-Staff pages take a youth id. Each one either shows data and leaves exactly one audit row, or
-serves a 404 and leaves one refused row; it never tells a stranger whether the youth exists.
-"""
+"""The clinician's pages. Each data view leaves exactly one audit row (or one refused row)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access_audit import access_log_record_many
-from accounts.models import AccessLog, CareLink, Role, User
-from care import gdpr, permissions, selectors, services, sources
+from accounts.models import AccessLog, CareLink, User
+from care import permissions, selectors, services, sources
 from care.audit import audit_view
 from care.forms import (
-    SCOPE_HELP,
     BreakGlassForm,
-    DeleteAccountForm,
     HomeworkForm,
     InviteForm,
     MessageForm,
     PeriodForm,
-    ScopesForm,
     SessionForm,
 )
 from care.summary import summary_build, summary_plain_text
+from care.views.common import (
+    CASELOAD_PAGE_SIZE,
+    SECTIONS,
+    _language,
+    _link_or_404,
+    _scope_access,
+    clinician_required,
+)
 from community import selectors as community_selectors
 from journeys import selectors as journey_selectors
 from toolkit import selectors as toolkit_selectors
 
 logger = logging.getLogger(__name__)
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
 
-CASELOAD_PAGE_SIZE = 25
-
-# Sections of a youth's data, each behind one consent scope.
-SECTIONS: dict[str, str] = {
-    "journeys": CareLink.Scope.JOURNEYS,
-    "reflections": CareLink.Scope.REFLECTIONS,
-    "checkins": CareLink.Scope.CHECKINS,
-    "toolkit": CareLink.Scope.TOOLKIT,
-    "posts": CareLink.Scope.POSTS,
-}
-
-
-# What a refused request to each youth-id view would have shown (for the audit row).
-VIEW_WHAT: dict[str, str] = {
-    "youth_overview": AccessLog.What.PROFILE,
-    "youth_flags": AccessLog.What.FLAGS,
-    "clinician_messages": AccessLog.What.MESSAGES,
-    "youth_summary": AccessLog.What.SUMMARY,
-    "homework_suggest": AccessLog.What.HOMEWORK,
-    "session_set": AccessLog.What.SESSION,
-}
-
-
-def _language() -> str:
-    code = (translation.get_language() or "da")[:2]
-    return code if code in {"da", "en"} else "da"
-
-
-def youth_required(view: View) -> View:
-    """Logged in and a youth; anyone else gets 404 (these are the youth's own pages)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not cast(User, request.user).is_youth:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return cast(View, wrapper)
-
-
-def clinician_required(view: View) -> View:
-    """Logged in and a clinician; a youth id in the URL is checked by the view itself."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        youth_id = kwargs.get("youth_id")
-        if not permissions.is_clinician(request.user):
-            if youth_id is not None:
-                what = kwargs.get("section") or VIEW_WHAT.get(view.__name__, "profile")
-                audit_view(viewer=request.user, youth_id=youth_id, what=what, granted=False)
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return cast(View, wrapper)
-
-
-def _link_or_404(request: HttpRequest, youth_id: int, what: str) -> CareLink:
-    """The clinician's active link to the youth; otherwise one refused audit row and a 404."""
-    link = permissions.active_link(clinician=request.user, youth_id=youth_id)
-    if link is None:
-        audit_view(viewer=request.user, youth_id=youth_id, what=what, granted=False)
-        raise Http404
-    return link
-
-
-def _scope_access(request: HttpRequest, link: CareLink, scope: str) -> tuple[bool, str]:
-    """(allowed, break-glass reason). Consent first; otherwise an unexpired break-glass grant."""
-    clinician = cast(User, request.user)
-    if permissions.scope_granted(clinician=clinician, link=link, scope=scope):
-        return True, ""
-    grant = permissions.break_glass_grant(clinician=clinician, youth_id=link.youth_id, scope=scope)
-    if grant is not None:
-        return True, grant.reason
-    return False, ""
-
-
-# --- The youth's side ---------------------------------------------------------------------------
-@youth_required
-def my_care(request: HttpRequest) -> HttpResponse:
-    """ "Min behandler": invitations, links, consent per scope, and the way out."""
-    youth = cast(User, request.user)
-    services.invitation_from_referral_ensure(youth=youth)
-    links = selectors.links_for_youth(youth=youth)
-    return render(
-        request,
-        "care/my_care.html",
-        {
-            "invitations": selectors.invitations_pending_for_youth(youth=youth),
-            "links": [
-                {
-                    "link": link,
-                    "form": ScopesForm(initial={"scopes": link.scopes}),
-                    "prefix": link.pk,
-                }
-                for link in links
-            ],
-            "invite_form": ScopesForm(),
-            "scope_help": SCOPE_HELP,
-            "scope_choices": CareLink.Scope.choices,
-        },
-    )
-
-
-@youth_required
-@require_POST
-def invitation_respond(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    youth = cast(User, request.user)
-    invitation = selectors.invitation_get_for_youth(youth=youth, invitation_id=invitation_id)
-    if invitation is None:
-        raise Http404
-    if request.POST.get("answer") == "accept":
-        form = ScopesForm(request.POST)
-        scopes = form.cleaned_data["scopes"] if form.is_valid() else []
-        services.invitation_accept(invitation=invitation, youth=youth, scopes=scopes)
-        messages.success(request, _("Du er nu forbundet med din behandler."))
-    else:
-        services.invitation_decline(invitation=invitation, youth=youth)
-        messages.info(request, _("Du har sagt nej tak. Din behandler kan ikke se noget."))
-    return redirect("care:my_care")
-
-
-@youth_required
-@require_POST
-def link_scopes(request: HttpRequest, link_id: int) -> HttpResponse:
-    youth = cast(User, request.user)
-    link = selectors.link_get_for_youth(youth=youth, link_id=link_id)
-    if link is None:
-        raise Http404
-    form = ScopesForm(request.POST)
-    scopes = form.cleaned_data["scopes"] if form.is_valid() else []
-    services.link_scopes_set(link=link, youth=youth, scopes=scopes)
-    messages.success(request, _("Dine valg er gemt. De gælder med det samme."))
-    return redirect("care:my_care")
-
-
-@youth_required
-@require_POST
-def link_end(request: HttpRequest, link_id: int) -> HttpResponse:
-    youth = cast(User, request.user)
-    link = selectors.link_get_for_youth(youth=youth, link_id=link_id)
-    if link is None:
-        raise Http404
-    services.link_end(link=link, youth=youth)
-    messages.info(request, _("Forbindelsen er afsluttet. Din behandler kan ikke længere se noget."))
-    return redirect("care:my_care")
-
-
-def _staffed_context(link: CareLink) -> dict[str, Any]:
-    return {
-        "staffed_hours": sources.staffed_hours_for(clinic_id=link.clinic_id),
-        "staffed_now": sources.clinic_staffed_now(clinic_id=link.clinic_id),
-    }
-
-
-@youth_required
-@require_http_methods(["GET", "POST"])
-def youth_messages(request: HttpRequest, link_id: int) -> HttpResponse:
-    youth = cast(User, request.user)
-    link = selectors.link_get_for_youth(youth=youth, link_id=link_id)
-    if link is None:
-        raise Http404
-    form = MessageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.message_send(link=link, sender=youth, body=form.cleaned_data["body"])
-        except ValidationError as error:
-            form.add_error("body", error)
-        else:
-            return redirect("care:youth_messages", link_id=link.pk)
-    services.messages_mark_read(link=link, reader=youth)
-    return render(
-        request,
-        "care/messages.html",
-        {
-            "link": link,
-            "thread": selectors.thread_for(link=link, viewer=youth),
-            "form": form,
-            "viewer_is_youth": True,
-            **_staffed_context(link),
-        },
-    )
-
-
-@youth_required
-def my_audit(request: HttpRequest) -> HttpResponse:
-    """ "Hvem har set mine data": every staff look, refused tries and break-glass highlighted."""
-    youth = cast(User, request.user)
-    return render(request, "care/my_audit.html", {"rows": selectors.audit_for_youth(youth=youth)})
-
-
-@youth_required
-def my_data(request: HttpRequest) -> HttpResponse:
-    return render(request, "care/my_data.html", {"delete_form": DeleteAccountForm()})
-
-
-@youth_required
-def my_data_json(request: HttpRequest) -> HttpResponse:
-    data = gdpr.gdpr_export_for_youth(youth=cast(User, request.user))
-    response = HttpResponse(
-        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="sammen-mine-data.json"'
-    return response
-
-
-@youth_required
-def my_data_html(request: HttpRequest) -> HttpResponse:
-    data = gdpr.gdpr_export_for_youth(youth=cast(User, request.user))
-    return render(request, "care/my_data_export.html", {"tree": _export_tree(data)})
-
-
-def _export_tree(value: Any) -> dict[str, Any]:
-    """Tag each value with its kind so one recursive template can print any JSON shape."""
-    if isinstance(value, dict):
-        return {"kind": "dict", "items": [(key, _export_tree(v)) for key, v in value.items()]}
-    if isinstance(value, list | tuple):
-        return {"kind": "list", "items": [_export_tree(v) for v in value]}
-    return {"kind": "scalar", "value": value}
-
-
-@youth_required
-@require_POST
-def account_delete(request: HttpRequest) -> HttpResponse:
-    youth = cast(User, request.user)
-    form = DeleteAccountForm(request.POST)
-    if not form.is_valid() or not youth.check_password(form.cleaned_data["password"]):
-        if form.is_valid():
-            form.add_error("password", _("Adgangskoden passer ikke."))
-        return render(request, "care/my_data.html", {"delete_form": form}, status=400)
-    gdpr.account_delete(youth=youth)
-    logout(request)
-    return render(request, "care/deleted.html")
-
-
-# --- The clinician's side -----------------------------------------------------------------------
 @clinician_required
 def caseload(request: HttpRequest) -> HttpResponse:
     """Linked youths, most in need first; each row shown is one audit row."""
@@ -603,18 +359,3 @@ def break_glass(request: HttpRequest, youth_id: int, section: str) -> HttpRespon
         "care/break_glass.html",
         {"link": link, "youth": link.youth, "section": section, "form": form},
     )
-
-
-# --- The clinic admin's side --------------------------------------------------------------------
-@login_required
-def outcome_export(request: HttpRequest) -> HttpResponse:
-    """The anonymised outcome dataset of the admin's clinics (JSON download or a page)."""
-    if getattr(request.user, "role", None) != Role.CLINIC_ADMIN:
-        raise Http404
-    data = gdpr.outcome_dataset_for_admin(admin=cast(User, request.user))
-    logger.info("care.outcome_export", extra={"rows": len(data["rows"])})
-    if request.GET.get("format") == "json":
-        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = 'attachment; filename="sammen-udfald-anonymt.json"'
-        return response
-    return render(request, "care/outcome_export.html", {"data": data})
