@@ -10,6 +10,7 @@ import json
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.core.cache import cache
 
@@ -80,3 +81,14 @@ class CommunityConsumer(AuthenticatedJsonConsumer):
     async def community_event(self, event: dict[str, Any]) -> None:
         """Forward a pre-serialised frame (type "community.event")."""
         await self.send(text_data=event["text"])
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Ignore other apps' messages to the shared user group instead of closing the socket.
+
+        Channels raises on a message type without a handler; `user.<id>` also carries other
+        apps' events (moderation's "user.notice", journeys' "reflection.crisis_support").
+        """
+        if message["type"].startswith("websocket.") or hasattr(self, get_handler_name(message)):
+            await super().dispatch(message)
+        else:
+            logger.debug("community.socket.ignored", extra={"type": message["type"]})

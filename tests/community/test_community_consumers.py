@@ -183,3 +183,17 @@ async def test_sockets_per_user_are_capped(world, settings):
     assert code == 4429
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_other_apps_messages_on_the_user_group_do_not_close_the_socket(world):
+    from channels.layers import get_channel_layer
+
+    communicator, _ = await _open(world.member)
+    layer = get_channel_layer()
+    group = f"user.{world.member.pk}"
+    await layer.group_send(group, {"type": "user.notice", "kind": "moderation.message"})
+    await layer.group_send(group, {"type": "reflection.crisis_support", "reflection_id": 1})
+    assert await _frames(communicator) == []
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
