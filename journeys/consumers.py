@@ -9,14 +9,16 @@ from realtime.consumers import AuthenticatedJsonConsumer
 
 
 class JourneyConsumer(AuthenticatedJsonConsumer):
-    """Joins only the user's own group; forwards `reflection.crisis_support` frames."""
+    """Joins only the user's own group. Frames arrive in the realtime envelope and are
+    forwarded as they are (`reflection.crisis_support` among them); the client ignores the rest.
+    """
 
     async def groups_for_user(self, user: Any) -> list[str]:
         return [groups.user(user.pk)]
 
-    async def reflection_crisis_support(self, event: dict[str, Any]) -> None:
-        """Handles "reflection.crisis_support": the frame carries an id only, never text."""
-        await self.send_json({"type": event["type"], "reflection_id": event["reflection_id"]})
+    async def realtime_frame(self, event: dict[str, Any]) -> None:
+        """Handles "realtime.frame": send the pre-serialised frame text to the socket."""
+        await self.send(text_data=event["text"])
 
     async def user_notice(self, event: dict[str, Any]) -> None:
         """Other apps' notices to the user group; ignored here so the socket stays open."""

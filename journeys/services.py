@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareLink, Role
 from journeys import screening, selectors, validation
-from journeys.events import CRISIS_SUPPORT_TYPE, ReflectionCrisisSupport
+from journeys.events import CRISIS_SUPPORT_TYPE, ReflectionCrisisSupport, channel_message
 from journeys.models import (
     Journey,
     JourneyProgress,
@@ -305,7 +305,7 @@ def reflection_mark_screened(*, reflection: Reflection, crisis: bool) -> Reflect
             "type": CRISIS_SUPPORT_TYPE,
             "reflection_id": reflection.pk,
         }
-        publish_on_commit(groups.user(reflection.youth_id), event)
+        publish_on_commit(groups.user(reflection.youth_id), channel_message(event))
         logger.info("journeys.reflection.crisis_support", extra={"reflection_id": reflection.pk})
     return reflection
 

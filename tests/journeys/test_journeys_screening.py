@@ -141,6 +141,36 @@ async def test_journey_socket_ignores_other_apps_user_notices(youth: User) -> No
         await socket.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_crisis_frame_does_not_break_other_sockets_in_the_user_group(youth: User) -> None:
+    """The heartbeat socket shares the user group; the realtime envelope keeps it open."""
+    from channels.db import database_sync_to_async
+
+    from journeys.events import channel_message
+    from realtime.routing import websocket_urlpatterns as realtime_routes
+
+    heartbeat = WebsocketCommunicator(
+        URLRouter(realtime_routes),  # type: ignore[arg-type]
+        "/ws/heartbeat/",
+    )
+    heartbeat.scope["user"] = youth  # type: ignore[typeddict-unknown-key]
+    assert (await heartbeat.connect())[0]
+    try:
+        await heartbeat.receive_json_from(timeout=2)  # hello
+        layer = get_channel_layer()
+        assert layer is not None
+        message = await database_sync_to_async(channel_message)(
+            {"type": "reflection.crisis_support", "reflection_id": 1}
+        )
+        await layer.group_send(groups.user(youth.pk), message)
+        frame = await heartbeat.receive_json_from(timeout=2)
+        assert frame == {"type": "reflection.crisis_support", "reflection_id": 1}
+        await heartbeat.send_json_to({"type": "ping"})
+        assert await heartbeat.receive_json_from(timeout=2) == {"type": "pong"}
+    finally:
+        await heartbeat.disconnect()
+
+
 @pytest.mark.django_db  # pytest-django runs db tests first, before the browser walkthrough
 async def test_anonymous_socket_is_refused() -> None:
     from django.contrib.auth.models import AnonymousUser
