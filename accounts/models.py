@@ -280,7 +280,7 @@ class AccessLog(models.Model):
         MESSAGES = "messages", _("Beskeder")
         FLAGS = "flags", _("Bekymringsmarkeringer")
         SUMMARY = "summary", _("Forberedelse til samtale")
-        HOMEWORK = "homework", _("Lektier")
+        HOMEWORK = "homework", _("Hjemmeopgave")
         SESSION = "session", _("Næste samtale")
 
     staff = models.ForeignKey(

@@ -27,7 +27,7 @@ urlpatterns = [
     path("ung/<int:youth_id>/flag/", clinician.youth_flags, name="youth_flags"),
     path("ung/<int:youth_id>/beskeder/", clinician.clinician_messages, name="clinician_messages"),
     path("ung/<int:youth_id>/opsummering/", clinician.youth_summary, name="youth_summary"),
-    path("ung/<int:youth_id>/lektie/", clinician.homework_suggest, name="homework_suggest"),
+    path("ung/<int:youth_id>/hjemmeopgave/", clinician.homework_suggest, name="homework_suggest"),
     path("ung/<int:youth_id>/samtale/", clinician.session_set, name="session_set"),
     path(
         "ung/<int:youth_id>/noedadgang/<slug:section>/", clinician.break_glass, name="break_glass"

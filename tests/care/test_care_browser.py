@@ -113,7 +113,7 @@ def test_clinicians_morning_and_the_youths_audit(
     page.wait_for_url(f"{base}/behandling/ung/{flagged.pk}/")
     page.select_option("#id_journey", index=0)
     page.fill("#id_note", "Prøv de første trin inden torsdag")
-    page.click("button >> text=Foreslå som lektie")
+    page.click("button >> text=Foreslå som hjemmeopgave")
     page.wait_for_load_state()
     assert "Forslaget er sendt" in page.locator(".messages").inner_text()
     assert JourneySuggestion.objects.filter(youth=flagged, clinician=clinician).count() == 1
