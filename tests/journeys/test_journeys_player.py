@@ -292,3 +292,15 @@ def test_demo_content_is_idempotent(db: Any) -> None:
     assert progress["her-og-nu"].completed_at is None
     assert progress["venlig-mod-dig-selv"].completed_at is not None
     assert Journey.objects.count() == 10
+
+
+def test_admin_edits_journeys_with_step_inlines(
+    content: dict[str, Journey], admin_client: Any
+) -> None:
+    journey = content[SLUG]
+    assert admin_client.get(reverse("admin:journeys_journey_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:journeys_journey_change", args=[journey.pk]))
+    assert page.status_code == 200
+    assert "hvad-lagde-du-maerke-til" in page.content.decode()  # a step inline
+    reflection_admin = admin_client.get(reverse("admin:journeys_reflection_changelist"))
+    assert reflection_admin.status_code == 200
