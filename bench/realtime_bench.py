@@ -46,10 +46,27 @@ PG_URL = "postgres://postgres@127.0.0.1:5432"
 DB_NAME = "bench_realtime"
 
 VARIANTS: dict[str, dict[str, str]] = {
-    # settings module for daphne and the driver; every variant uses REDIS_URL on port 6391.
-    "channels": {"DJANGO_SETTINGS_MODULE": "config.settings"},
-    "channels-pubsub": {"DJANGO_SETTINGS_MODULE": "bench.realtime_settings_pubsub"},
+    # Environment of daphne and the driver per variant; all use REDIS_URL on port 6391.
+    # "channels" is config.asgi as committed; the others toggle the community socket's
+    # forwarding through bench/realtime_asgi.py, so before and after run in one bench run.
+    "channels": {"DJANGO_SETTINGS_MODULE": "config.settings", "ASGI_APP": "config.asgi"},
+    "channels-naive": {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ASGI_APP": "bench.realtime_asgi",
+        "BENCH_FORWARD": "off",
+    },
+    "channels-thin": {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ASGI_APP": "bench.realtime_asgi",
+        "BENCH_FORWARD": "on",
+    },
+    "channels-thin-pubsub": {
+        "DJANGO_SETTINGS_MODULE": "bench.realtime_settings_pubsub",
+        "ASGI_APP": "bench.realtime_asgi",
+        "BENCH_FORWARD": "on",
+    },
 }
+DEFAULT_SERVERS = ["bare", "relay", "channels-naive", "channels-thin", "channels-thin-pubsub"]
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -354,9 +371,10 @@ class Bench:
             driver.stop()
             generator.stop()
             if kind.startswith("channels"):
-                self.settle(server)
-                result["resync"] = self.resync(kind, server, port)
-                if kind == args.idle_on:
+                if kind in args.resync_on:
+                    self.settle(server)
+                    result["resync"] = self.resync(kind, server, port)
+                if kind in args.idle_on:
                     self.settle(server)
                     result["idle"] = self.idle(kind, server, port)
         finally:
@@ -544,16 +562,17 @@ def markdown(results: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--servers", nargs="+", default=["bare", "relay", *VARIANTS])
+    parser.add_argument("--servers", nargs="+", default=DEFAULT_SERVERS)
     parser.add_argument("--receivers", type=int, default=250)
     parser.add_argument("--rates", type=int, nargs="+",
                         default=[1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000])  # fmt: skip
-    parser.add_argument("--main-seconds", type=float, default=10)
+    parser.add_argument("--main-seconds", type=float, default=8)
     parser.add_argument("--step-seconds", type=float, default=6)
     parser.add_argument("--sweep-budget", type=float, default=150)
     parser.add_argument("--idle", type=int, default=2000)
     parser.add_argument("--idle-seconds", type=float, default=60)
-    parser.add_argument("--idle-on", default="channels", help="the variant to run the idle test on")
+    parser.add_argument("--idle-on", nargs="+", default=["channels-thin"])
+    parser.add_argument("--resync-on", nargs="+", default=["channels-thin"])
     parser.add_argument("--resync-clients", type=int, default=100)
     parser.add_argument("--resync-posts-per-s", type=float, default=10)
     parser.add_argument("--resync-seconds", type=float, default=12)

@@ -1,0 +1,49 @@
+"""Bench-only ASGI application: ``config.asgi`` with the community socket's forwarding toggled.
+
+``BENCH_FORWARD=off`` routes ``ws/community/`` to a consumer that handles "community.event" the
+way Channels does by default (a handler, after ``close_old_connections`` in the sync thread);
+``BENCH_FORWARD=on`` lists it in ``forwarded_event_types``, so the base consumer sends the
+pre-serialised text as it is. Both variants run in one bench run, whatever
+``community/consumers.py`` currently sets. Never used by the app.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_http = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from community.consumers import CommunityConsumer  # noqa: E402
+from community.events import CHANNEL_EVENT_TYPE  # noqa: E402
+from config.routing import websocket_urlpatterns  # noqa: E402
+
+FORWARD = os.environ.get("BENCH_FORWARD", "on") == "on"
+
+
+class BenchCommunityConsumer(CommunityConsumer):
+    """The community consumer with forwarding of "community.event" switched by BENCH_FORWARD."""
+
+    forwarded_event_types = (
+        CommunityConsumer.forwarded_event_types | {CHANNEL_EVENT_TYPE}
+        if FORWARD
+        else CommunityConsumer.forwarded_event_types - {CHANNEL_EVENT_TYPE}
+    )
+
+
+routes = [path("ws/community/", BenchCommunityConsumer.as_asgi())]
+routes += [r for r in websocket_urlpatterns if str(r.pattern) != "ws/community/"]
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_http,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(routes))),
+    }
+)
