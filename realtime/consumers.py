@@ -2,6 +2,13 @@
 
 `AuthenticatedJsonConsumer` is the base every app's consumer uses: it refuses anonymous users,
 closes on oversize or malformed frames, and caps the sockets one user may hold open.
+
+Deliveries are the hot path (bench/README.md, "Realtime"). Channels' `AsyncConsumer.dispatch`
+runs `close_old_connections` through `sync_to_async` before every handler: one hop into the
+process's single sync thread per delivered message, shared by every socket of the process.
+Events that only carry a frame serialised once by the publisher ("text") never touch the
+database, so the base consumer sends their text as it is, without a handler and without the
+hop. A consumer opts in by listing those event types in `forwarded_event_types`.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ CLOSE_TOO_BIG = 1009  # RFC 6455: message too big
 CLOSE_BAD_FRAME = 4400  # not JSON, or not an object
 CLOSE_TOO_MANY = 4429  # too many sockets for this user
 _SOCKET_COUNT_TTL = 60 * 60 * 2
+FRAME_EVENT_TYPE = "realtime.frame"  # a channel-layer event: {"type", "text": one serialised frame}
 
 
 def _socket_key(user_id: int) -> str:
@@ -33,6 +41,23 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
 
     counted: bool = False
     handled_client_types: ClassVar[set[str]] = {"ping"}
+    # Channel-layer event types whose "text" is sent to the socket as is (see the module doc).
+    forwarded_event_types: ClassVar[frozenset[str]] = frozenset({FRAME_EVENT_TYPE})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Forward pre-serialised frames straight to the socket; everything else as Channels does.
+
+        Skips Channels' per-message `close_old_connections` hop for forwarded events only: they
+        run no database code, so there is no connection to close.
+        """
+        if message["type"] in self.forwarded_event_types:
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
+            return
+        await super().dispatch(message)
+
+    async def realtime_frame(self, event: dict[str, Any]) -> None:
+        """Handles "realtime.frame" if a subclass removes it from `forwarded_event_types`."""
+        await self.send(text_data=event["text"])
 
     async def connect(self) -> None:
         user = self.scope.get("user")
