@@ -168,7 +168,7 @@ def render_model_card(
         "## Known failure cases (held-out test split)",
         "",
     ]
-    groups = {
+    groups: dict[str, list[tuple[LabelledText, RiskLevel]]] = {
         "Missed (true elevated or crisis, predicted none or low)": [
             (r, p) for r, p in failures if r.level >= RiskLevel.ELEVATED > p
         ],
