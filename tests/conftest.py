@@ -78,9 +78,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         missing_service(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (no downloaded browsers on these machines)."""
+    """Debian's Chromium driven by Playwright (no downloaded browsers on these machines).
+
+    Function-scoped on purpose: Playwright's sync API keeps an event loop on the main thread
+    while it runs, which would break pytest-asyncio's tests that run after a browser test.
+    """
     if not shutil.which(CHROMIUM):
         missing_service(f"Chromium not found at {CHROMIUM}")
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
