@@ -6,7 +6,7 @@ sentence in a long post keeps its own embedding instead of being averaged away; 
 head scores every window and takes the maximum. ``embed`` averages the windows instead,
 which is what similarity search (journey recommendations) wants.
 
-Importing this module imports torch; the rule layer never imports it.
+torch is imported when an Encoder is created, not when this module is imported.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ml.build_encoder import (
     DEFAULT_WEIGHTS_DIR,
@@ -102,6 +101,8 @@ class Encoder:
         quantize_int8: bool = False,
         verify: bool = True,
     ) -> None:
+        import torch
+
         self.encoder_dir = resolve_encoder_dir(model_path)
         self.encoder_hash = verify_encoder_dir(self.encoder_dir) if verify else "unverified"
         torch.set_num_threads(max(1, int(num_threads)))
@@ -166,6 +167,8 @@ class Encoder:
         self, sequences: Sequence[Sequence[int]], *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> np.ndarray:
         """Embed token-id sequences (content only); adds <s> query: ... </s>, mean-pools."""
+        import torch
+
         out = np.zeros((len(sequences), self.dim), dtype=np.float32)
         if not sequences:
             return out

@@ -36,7 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
 
 from ml.backends.lexicon import LEXICON_VERSION, match_rules, rule_floor
@@ -212,6 +211,8 @@ def train_head(
     seed: int,
 ) -> dict[str, np.ndarray]:
     """Fit multinomial logistic regression over levels and a sigmoid per category (LBFGS)."""
+    import torch
+
     torch.manual_seed(seed)
     x = torch.from_numpy(features.astype(np.float32))
     y = torch.from_numpy(levels.astype(np.int64))
@@ -410,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-rmhd", action="store_true", help="skip the external check")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    import torch
+
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)

@@ -7,7 +7,8 @@ for target recall, take the maximum over windows, then apply the rule floor from
 lexicon (which can only raise). Evidence comes from sentence or phrase occlusion on the
 highest-scoring window, plus the rule hits.
 
-This is the only module in ``ml`` that imports torch at import time (through the encoder).
+torch is imported when the scorer builds its Encoder; importing ``ml`` or the rule layer never
+imports it.
 """
 
 from __future__ import annotations
