@@ -163,18 +163,10 @@ class PostAdapter:
             services.report_resolve(report=report, outcome=outcome, note=note, actor=actor)
 
     def published_revisions(self) -> Iterable[tuple[int, int]]:
-        """(post id, revision) of every published post that needed screening (for reconcile).
+        """(post id, revision) of every published post that needed screening (for reconcile)."""
+        from community import selectors
 
-        Staff replies are published without screening by design. Community has no selector for
-        this yet, so the adapter reads the model directly (requested from community).
-        """
-        from community.models import Post
-
-        return (
-            Post.objects.filter(status=Post.Status.PUBLISHED, is_staff_reply=False)
-            .values_list("pk", "revision")
-            .iterator(chunk_size=2000)
-        )
+        return selectors.post_revisions_published()
 
 
 ADAPTERS: dict[str, SubjectAdapter] = {"post": PostAdapter()}
