@@ -24,6 +24,7 @@ Results go to ``<out>/results.json`` and a Markdown table on stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -75,8 +76,8 @@ class Proc:
 
     def __init__(self, argv: list[str], env: dict[str, str], name: str, log_dir: Path) -> None:
         self.name = name
-        self.log = open(log_dir / f"{name}.log", "ab")
-        self.popen = subprocess.Popen(
+        self.log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115  closed in stop()
+        self.popen = subprocess.Popen(  # noqa: S603  argv built here from fixed parts
             argv,
             cwd=ROOT,
             env=env,
@@ -118,10 +119,8 @@ class Proc:
 
     def stop(self, timeout: float = 10) -> None:
         if self.popen.poll() is None:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):
                 self.send("STOP")
-            except (BrokenPipeError, OSError):
-                pass
             try:
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -214,8 +213,10 @@ class Bench:
         self.results: dict[str, Any] = {"servers": {}}
 
     def redis_cli(self, *command: str) -> str:
-        return subprocess.run(
-            ["redis-cli", "-p", str(REDIS_PORT), *command], capture_output=True, text=True
+        return subprocess.run(  # noqa: S603
+            ["redis-cli", "-p", str(REDIS_PORT), *command],  # noqa: S607
+            capture_output=True,
+            text=True,
         ).stdout.strip()
 
     def start_server(self, kind: str) -> tuple[Proc, int]:
@@ -239,7 +240,7 @@ class Bench:
                 "65536",
                 "--websocket_timeout",
                 "86400",
-                "config.asgi:application",
+                f"{VARIANTS[kind]['ASGI_APP']}:application",
             ]  # fmt: skip  (the flags scripts/run uses)
         server = Proc(pinned(SERVER_CORE, argv), env, f"server-{kind}", self.out)
         wait_port(port)
@@ -254,8 +255,8 @@ class Bench:
         argv = [
             PY, str(BENCH / "realtime_generator.py"), "--url", url,
             "--origin", f"http://127.0.0.1:{port}", "--http-base", f"http://127.0.0.1:{port}",
-            "--space", str(self.seed["space"]), "--connect-concurrency", str(self.args.connect_concurrency),
-            *extra,
+            "--space", str(self.seed["space"]),
+            "--connect-concurrency", str(self.args.connect_concurrency), *extra,
         ]  # fmt: skip
         return Proc(pinned(CLIENT_CORE, argv), self.env | VARIANTS.get(kind, {}), name, self.out)
 
@@ -474,8 +475,8 @@ def start_redis(out: Path) -> subprocess.Popen[bytes]:
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", REDIS_PORT)) == 0:
             raise SystemExit(f"port {REDIS_PORT} is taken; the bench needs its own Redis there")
-    log = open(out / "redis.log", "ab")
-    proc = subprocess.Popen(
+    log = open(out / "redis.log", "ab")  # noqa: SIM115  the child keeps it
+    proc = subprocess.Popen(  # noqa: S603
         pinned(CLIENT_CORE, ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
                              "--save", "", "--appendonly", "no", "--dir", str(out)]),
         stdout=log, stderr=log,
@@ -485,10 +486,11 @@ def start_redis(out: Path) -> subprocess.Popen[bytes]:
 
 
 def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c", sql],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    subprocess.run(  # noqa: S603
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-c", sql],  # noqa: S607
+        check=True,
+        capture_output=True,
+    )
 
 
 def prepare_database(args: argparse.Namespace, out: Path) -> None:
@@ -500,8 +502,8 @@ def prepare_database(args: argparse.Namespace, out: Path) -> None:
         args.database_url = f"{PG_URL}/{DB_NAME}"
     env = dict(os.environ, DATABASE_URL=args.database_url, DJANGO_DEBUG="false",
                REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}/0")  # fmt: skip
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
+    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run(  # noqa: S603
         [PY, str(BENCH / "realtime_driver.py"), "seed", "--out", str(out),
          "--receivers", str(max(args.receivers, args.resync_clients)), "--idle", str(args.idle)],
         cwd=ROOT, env=env, check=True,
@@ -544,7 +546,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {ratio(two.get('server_cpu_s_per_1k'), at(bare, 2000).get('server_cpu_s_per_1k'))} "
             f"| {knee_text} | {two.get('server_rss_mb')} |"
         )
-    lines += ["", "| server | idle sockets | CPU share of a core over 60 s | RSS MB | KB per socket "
+    lines += ["", "| server | idle sockets | CPU share of a core over 60 s | RSS MB | KB/socket "
               "| resync: clients | reconnects | fetched via after_seq | missing per client (max) |",
               "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for name, server in servers.items():
@@ -598,7 +600,8 @@ def main() -> None:
         bench.results.update(
             {
                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                "machine": f"{os.cpu_count()} cores, {os.uname().machine}, Linux {os.uname().release}",
+                "machine": f"{os.cpu_count()} cores, {os.uname().machine}, "
+                f"Linux {os.uname().release}",
                 "receivers": args.receivers,
                 "database": "PostgreSQL" if args.postgres else "SQLite (WAL)",
             }

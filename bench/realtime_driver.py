@@ -60,7 +60,7 @@ def seed(args: argparse.Namespace) -> None:
     from guardian.shortcuts import assign_perm
 
     from accounts.models import User
-    from community.models import AgeBand, Space
+    from community.models import AgeBand
     from community.services import space_create
 
     space = space_create(name="Bench Café", slug="bench-cafe", kind="cafe", age_band=AgeBand.OLDER)
@@ -203,7 +203,7 @@ def drive_channels(args: argparse.Namespace) -> None:
     _steps(run)
 
 
-# --- references -------------------------------------------------------------------------------------
+# --- references ----------------------------------------------------------------------------
 def _reference_frame(seq: int) -> str:
     """A frame the size and shape of a community `post.published` frame."""
     frame = {

@@ -25,11 +25,13 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
+BACKGROUND: set[asyncio.Task[None]] = set()  # keeps fire-and-forget resyncs referenced
 RECV: list[float] = []  # flat (socket, seq, t) triples: cheap to append, cheap to dump
 STATE: dict[str, int] = {"other_frames": 0, "reconnects": 0, "connect_failures": 0}
 
@@ -47,6 +49,12 @@ class Client:
     synced: bool = True  # False from a reconnect until the after_seq fetch that follows it
 
 
+def _spawn(coroutine: Any) -> None:
+    task = asyncio.create_task(coroutine)
+    BACKGROUND.add(task)
+    task.add_done_callback(BACKGROUND.discard)
+
+
 def _advance(client: Client) -> None:
     while client.last_contiguous + 1 in client.seen:
         client.last_contiguous += 1
@@ -55,11 +63,11 @@ def _advance(client: Client) -> None:
 def _fetch_after(base: str, space: int, cookie: str, after: int) -> list[int]:
     seqs: list[int] = []
     while True:
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310  the bench's own loopback server
             f"{base}/faellesskab/api/spaces/{space}/events?after_seq={after}&limit=500",
             headers={"Cookie": f"sessionid={cookie}"},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  http only
             body = json.loads(response.read())
         seqs += [frame["seq"] for frame in body["events"]]
         if not body["has_more"] or not body["events"]:
@@ -72,7 +80,7 @@ async def _resync(client: Client, args: argparse.Namespace) -> None:
     if client.baseline is None or client.cookie is None:
         client.synced = client.connection is not None  # nothing seen yet: nothing to catch up
         return
-    while client.fetching:  # one fetch at a time; the next starts from where it ended
+    while client.fetching:  # noqa: ASYNC110  one fetch at a time, the next from where it ended
         await asyncio.sleep(0.05)
     client.fetching = True
     try:
@@ -112,7 +120,7 @@ async def _run_client(client: Client, args: argparse.Namespace, ready: asyncio.E
                     first = False
                 elif args.resync:
                     client.synced = False
-                    asyncio.create_task(_resync(client, args))
+                    _spawn(_resync(client, args))
                 async for message in connection:
                     frame = json.loads(message)
                     seq = frame.get("seq")
@@ -125,9 +133,9 @@ async def _run_client(client: Client, args: argparse.Namespace, ready: asyncio.E
                         client.last_contiguous = seq - 1
                     client.seen.add(seq)
                     if seq > client.last_contiguous + 1 and args.resync:
-                        asyncio.create_task(_resync(client, args))  # a gap: fetch what is missing
+                        _spawn(_resync(client, args))  # a gap: fetch what is missing
                     _advance(client)
-        except (OSError, WebSocketException, asyncio.TimeoutError):
+        except (OSError, WebSocketException, TimeoutError):
             if first:
                 STATE["connect_failures"] += 1
                 print(f"connect failed: {sys.exc_info()[1]!r}", file=sys.stderr)
@@ -187,8 +195,8 @@ def _dump(path: str, clients: list[Client], resync: bool) -> int:
 async def main_async(args: argparse.Namespace) -> None:
     cookies: list[str | None]
     if args.cookies:
-        with open(args.cookies) as handle:
-            cookies = json.load(handle)[args.skip : args.skip + args.n]
+        every = json.loads(Path(args.cookies).read_text())  # noqa: ASYNC240  before any socket
+        cookies = every[args.skip : args.skip + args.n]
     else:
         cookies = [None] * args.n
     clients = [Client(index=i, cookie=cookie) for i, cookie in enumerate(cookies)]
