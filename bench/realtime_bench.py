@@ -66,8 +66,28 @@ VARIANTS: dict[str, dict[str, str]] = {
         "ASGI_APP": "bench.realtime_asgi",
         "BENCH_FORWARD": "on",
     },
+    "channels-hub": {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ASGI_APP": "bench.realtime_asgi",
+        "BENCH_FORWARD": "on",
+        "BENCH_HUB": "on",
+    },
+    "channels-hub-pubsub": {
+        "DJANGO_SETTINGS_MODULE": "bench.realtime_settings_pubsub",
+        "ASGI_APP": "bench.realtime_asgi",
+        "BENCH_FORWARD": "on",
+        "BENCH_HUB": "on",
+    },
 }
-DEFAULT_SERVERS = ["bare", "relay", "channels-naive", "channels-thin", "channels-thin-pubsub"]
+DEFAULT_SERVERS = [
+    "bare",
+    "relay",
+    "channels-naive",
+    "channels-thin",
+    "channels-thin-pubsub",
+    "channels-hub",
+    "channels-hub-pubsub",
+]
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -211,6 +231,7 @@ class Bench:
             }
         )
         self.results: dict[str, Any] = {"servers": {}}
+        self.seed: dict[str, Any] = json.loads((out / "seed.json").read_text())
 
     def redis_cli(self, *command: str) -> str:
         return subprocess.run(  # noqa: S603
@@ -596,7 +617,6 @@ def main() -> None:
     try:
         prepare_database(args, out)
         bench = Bench(args, out)
-        bench.seed = json.loads((out / "seed.json").read_text())
         bench.results.update(
             {
                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -95,7 +95,7 @@ def seed(args: argparse.Namespace) -> None:
         expiry = timezone.now() + dt.timedelta(days=1)
         for user in users:
             store = SessionStore()
-            key = store._get_new_session_key()
+            key = store._get_new_session_key()  # type: ignore[attr-defined]
             data = {
                 "_auth_user_id": str(user.pk),
                 "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",

@@ -106,7 +106,7 @@ async def _run_client(client: Client, args: argparse.Namespace, ready: asyncio.E
         try:
             async with connect(
                 args.url,
-                origin=args.origin,  # type: ignore[arg-type]
+                origin=args.origin,
                 additional_headers=headers,
                 compression=None,
                 max_size=2**20,

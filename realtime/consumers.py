@@ -9,6 +9,10 @@ process's single sync thread per delivered message, shared by every socket of th
 Events that only carry a frame serialised once by the publisher ("text") never touch the
 database, so the base consumer sends their text as it is, without a handler and without the
 hop. A consumer opts in by listing those event types in `forwarded_event_types`.
+
+Groups with many sockets per process (a space) can go further: `broadcast_groups_for_user`
+joins them through `realtime.fanout`, one channel-layer receiver per group per process that
+writes each frame to every local socket in one loop, instead of one receiver per socket.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
+
+from realtime.fanout import fanout_for
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
     """Base consumer: auth, frame limits, socket cap. Subclasses define `groups_for_user`."""
 
     counted: bool = False
+    broadcast_groups: list[str]
     handled_client_types: ClassVar[set[str]] = {"ping"}
     # Channel-layer event types whose "text" is sent to the socket as is (see the module doc).
     forwarded_event_types: ClassVar[frozenset[str]] = frozenset({FRAME_EVENT_TYPE})
@@ -51,7 +58,8 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         run no database code, so there is no connection to close.
         """
         if message["type"] in self.forwarded_event_types:
-            await self.base_send({"type": "websocket.send", "text": message["text"]})
+            frame: Any = {"type": "websocket.send", "text": message["text"]}
+            await self.base_send(frame)
             return
         await super().dispatch(message)
 
@@ -77,11 +85,27 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups.append(group)
         await self.accept()
+        self.broadcast_groups = []
+        hub = fanout_for(self.channel_layer)
+        for group in await self.broadcast_groups_for_user(user):
+            # After accept: the fan-out writes straight to the socket, which must be open.
+            await hub.join(
+                group,
+                channel_name=self.channel_name,
+                send=self.base_send,
+                forwarded=self.forwarded_event_types,
+            )
+            self.broadcast_groups.append(group)
         await self.on_accepted(user)
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups:
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "broadcast_groups", None):
+            hub = fanout_for(self.channel_layer)
+            for group in self.broadcast_groups:
+                await hub.leave(group, channel_name=self.channel_name)
+            self.broadcast_groups = []
         user = self.scope.get("user")
         if self.counted and user is not None:
             await self._release_socket_slot(user.pk)
@@ -114,6 +138,10 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     async def groups_for_user(self, user: Any) -> list[str]:
+        return []
+
+    async def broadcast_groups_for_user(self, user: Any) -> list[str]:
+        """Groups whose frames reach this socket through the process's fan-out (see above)."""
         return []
 
     async def on_accepted(self, user: Any) -> None:
