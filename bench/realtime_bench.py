@@ -79,15 +79,8 @@ VARIANTS: dict[str, dict[str, str]] = {
         "BENCH_HUB": "on",
     },
 }
-DEFAULT_SERVERS = [
-    "bare",
-    "relay",
-    "channels-naive",
-    "channels-thin",
-    "channels-thin-pubsub",
-    "channels-hub",
-    "channels-hub-pubsub",
-]
+DEFAULT_SERVERS = ["bare", "relay", "channels-naive", "channels-thin", "channels-hub"]
+DEFAULT_SERVERS += ["channels-hub-pubsub"]  # channels-thin-pubsub on request (--servers)
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -591,11 +584,11 @@ def main() -> None:
                         default=[1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000])  # fmt: skip
     parser.add_argument("--main-seconds", type=float, default=8)
     parser.add_argument("--step-seconds", type=float, default=6)
-    parser.add_argument("--sweep-budget", type=float, default=150)
+    parser.add_argument("--sweep-budget", type=float, default=100)
     parser.add_argument("--idle", type=int, default=2000)
     parser.add_argument("--idle-seconds", type=float, default=60)
-    parser.add_argument("--idle-on", nargs="+", default=["channels-thin"])
-    parser.add_argument("--resync-on", nargs="+", default=["channels-thin"])
+    parser.add_argument("--idle-on", nargs="+", default=["channels-hub"])
+    parser.add_argument("--resync-on", nargs="+", default=["channels-hub"])
     parser.add_argument("--resync-clients", type=int, default=100)
     parser.add_argument("--resync-posts-per-s", type=float, default=10)
     parser.add_argument("--resync-seconds", type=float, default=12)
