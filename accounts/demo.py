@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -29,6 +30,13 @@ DEMO_USERS = [
 ]
 
 
+def _birth_for_age(age: int, today: dt.date) -> tuple[int, int]:
+    """A birth year and month that make someone exactly `age` (birthday month already passed)."""
+    if today.month == 1:
+        return today.year - age - 1, 12
+    return today.year - age, today.month - 1
+
+
 @transaction.atomic
 def demo_accounts_create() -> list[DemoLogin]:
     clinic, _ = Clinic.objects.get_or_create(
@@ -44,8 +52,8 @@ def demo_accounts_create() -> list[DemoLogin]:
                 password=DEMO_PASSWORD,
                 role=role,
                 avatar=avatar,
-                birth_year=today.year - age - 1 if age else None,
-                birth_month=1 if age else None,
+                birth_year=_birth_for_age(age, today)[0] if age else None,
+                birth_month=_birth_for_age(age, today)[1] if age else None,
                 is_staff=role == Role.CLINIC_ADMIN,
                 is_superuser=role == Role.CLINIC_ADMIN,
             )
