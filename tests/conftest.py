@@ -107,6 +107,25 @@ def browser_page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def _live_server_child_setup() -> None:
+    """Run in the forked daphne process before it serves anything.
+
+    The fork inherits the parent's state: pytest-django has already pointed
+    settings.DATABASES at the test database (so nothing is renamed here, unlike channels'
+    own helper, which would prefix "test_" a second time on PostgreSQL; the parent closes its
+    database connections before forking), but cached channel layers bound to a finished
+    test's event loop, and asgiref's
+    single-thread executor (whose worker thread does not exist in the child) must not be
+    reused, or every WebSocket handshake hangs.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
+    channel_layers.backends.clear()
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
 class LiveServer:
     """A daphne process serving the whole ASGI app (HTTP and WebSockets) on the test database."""
 
@@ -125,14 +144,16 @@ def daphne_live_server(transactional_db: None, settings: Any) -> Iterator[LiveSe
     """
     from functools import partial
 
-    from channels.testing.live import make_application, set_database_connection
+    from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
+    from django.db import connections
 
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    connections.close_all()  # a forked child must not share the parent's database sockets
     process = DaphneProcess(
         host="127.0.0.1",
         get_application=partial(make_application, static_wrapper=None),
-        setup=set_database_connection,
+        setup=_live_server_child_setup,
     )
     process.start()
     if not process.ready.wait(timeout=30):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,22 +17,6 @@ from community import permissions, screening, services
 from community.models import AgeBand, Post, Space
 
 _counter = itertools.count(1)
-
-
-def _fresh_sync_executor_in_child() -> None:
-    """A forked daphne (the live server) must not inherit asgiref's single-thread executor.
-
-    Its worker thread does not exist in the child, so every `database_sync_to_async` call of a
-    consumer would wait forever once an async test in the parent has started that thread.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from asgiref.sync import SyncToAsync
-
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-
-
-os.register_at_fork(after_in_child=_fresh_sync_executor_in_child)
 
 
 @pytest.fixture(autouse=True)
