@@ -10,11 +10,15 @@ slug, version and language, so a content change re-embeds only what changed.
 
 When the encoder is unavailable (`ml.ModelUnavailable`), the ranking falls back to the topics of
 the youth's recent journeys, then the rest by slug; the fallback is logged, never an error page.
+Loading the encoder takes 5-20 s on these machines, so a page never waits for it: the first
+request in a process starts loading it in the background (`encoder_warm_in_background`, also
+called when a youth starts a journey) and uses the topic order until it is ready.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +33,32 @@ from ml.errors import ModelUnavailable
 logger = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 384
+_encoder_ready = threading.Event()
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def _warm() -> None:
+    try:
+        ml.get_encoder()
+    except ModelUnavailable:
+        logger.warning("journeys.similarity.model_unavailable", extra={"fallback": "no_warmup"})
+        return
+    _encoder_ready.set()
+
+
+def encoder_warm_in_background() -> None:
+    """Start loading the encoder in a daemon thread, once per process."""
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return
+        _warm_started = True
+    threading.Thread(target=_warm, name="journeys-encoder-warmup", daemon=True).start()
+
+
+def encoder_is_ready() -> bool:
+    return _encoder_ready.is_set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +77,7 @@ def journey_text(journey: Journey, language: str) -> str:
 
 def _embed(texts: Sequence[str]) -> np.ndarray:
     vectors = np.asarray(ml.embed_texts(list(texts)), dtype=np.float32)
+    _encoder_ready.set()  # loaded in this process now, whoever loaded it
     return vectors.reshape(len(texts), -1)
 
 
@@ -159,6 +190,9 @@ def recommendations_for(
         if journey.pk not in excluded | completed | seen
     ]
     try:
+        if not encoder_is_ready():
+            encoder_warm_in_background()
+            raise ModelUnavailable("the encoder is still loading in this process")
         ranked = rank_by_similarity(youth=youth, candidates=candidates, language=language)
         results.extend(Recommendation(j, "similar", score=s) for j, s in ranked)
     except ModelUnavailable:

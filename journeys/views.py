@@ -114,6 +114,7 @@ def journey_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def journey_start(request: HttpRequest, slug: str) -> HttpResponse:
     journey = _journey_or_404(slug)
+    similarity.encoder_warm_in_background()  # ready for the recommendations at the end
     progress = services.journey_start(youth=request.user, journey=journey)
     if progress.completed_at is not None:  # taking it again: from the top
         steps = selectors.steps_active(journey=journey)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import pytest
@@ -129,6 +130,7 @@ def test_real_encoder_ranks_by_recent_reflections(content: dict[str, Journey], y
             "og om morgenen er jeg så træt, at jeg falder i søvn i skolen."
         ),
     )
+    similarity.journey_vectors_warm(languages=("da",))  # the encoder is loaded in this process
     # when
     recs = similarity.recommendations_for(youth=youth, language="da", limit=3)
     # then the sleep journey is the best match, and only journey vectors are cached
@@ -206,3 +208,18 @@ def test_load_with_embed_caches_both_languages(content: dict[str, Journey]) -> N
     call_command("load_journeys", "--embed", stdout=out)
     assert "cached 20 journey embeddings" in out.getvalue()
     assert JourneyEmbedding.objects.count() == 20
+
+
+def test_page_never_waits_for_the_encoder_to_load(
+    content: dict[str, Journey], youth: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a process where the encoder has not been loaded yet
+    monkeypatch.setattr(similarity, "_encoder_ready", threading.Event())
+    started: list[bool] = []
+    monkeypatch.setattr(similarity, "encoder_warm_in_background", lambda: started.append(True))
+    # when
+    recs = similarity.recommendations_for(youth=youth, language="da", limit=3)
+    # then the topic order answers now, and loading has started for the next request
+    assert recs
+    assert {r.reason for r in recs} == {"topic"}
+    assert started == [True]
