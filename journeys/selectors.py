@@ -189,6 +189,15 @@ def reflections_pending_older_than(*, seconds: int) -> QuerySet[Reflection]:
     ).order_by("updated_at")
 
 
+def reflection_revisions_screened() -> list[tuple[int, int]]:
+    """(id, revision) of every screened reflection, for moderation's reconcile."""
+    return list(
+        Reflection.objects.filter(screening_status=ScreeningStatus.SCREENED).values_list(
+            "pk", "revision"
+        )
+    )
+
+
 # --- Clinician suggestions ---------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SuggestionView:

@@ -9,6 +9,12 @@ class ModerationConfig(AppConfig):
     def ready(self) -> None:
         # Fill community's screening seam: every post, comment and edit comes through here.
         from community import screening as community_screening
-        from moderation.services.screening import post_screening_requester
+        from journeys import screening as journeys_screening
+        from moderation.services.screening import (
+            post_screening_requester,
+            reflection_screening_requester,
+        )
 
         community_screening.register_requester(post_screening_requester)
+        # Journeys' private reflections are screened too; their flags go to clinicians only.
+        journeys_screening.register_requester(reflection_screening_requester)

@@ -12,7 +12,13 @@ from typing import Any, TypedDict
 
 from django.db.models import F
 
-from moderation.models import CLINICAL_TIERS, Flag, QueueCounter, QueueEvent
+from moderation.models import (
+    CLINICAL_TIERS,
+    PRIVATE_SUBJECT_TYPES,
+    Flag,
+    QueueCounter,
+    QueueEvent,
+)
 from realtime.publish import publish_on_commit
 
 AUDIENCES = ("peer", "clinical")
@@ -51,8 +57,10 @@ def alert_group(user_id: int) -> str:
 
 
 def audiences_for_flag(flag: Flag) -> tuple[str, ...]:
-    """Crisis flags go to clinicians only; everything else to peer workers and clinicians."""
-    return ("clinical",) if flag.tier in CLINICAL_TIERS else AUDIENCES
+    """Crisis flags and private writing go to clinicians only; the rest to peers and clinicians."""
+    if flag.tier in CLINICAL_TIERS or flag.subject_type in PRIVATE_SUBJECT_TYPES:
+        return ("clinical",)
+    return AUDIENCES
 
 
 def _next_seq(queue: str) -> int:

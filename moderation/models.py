@@ -66,6 +66,9 @@ class Tier(models.TextChoices):
 
 # Tiers only clinicians may act on (beyond escalating); policy in DESIGN.md section 1.
 CLINICAL_TIERS = frozenset({Tier.CRISIS})
+# Private writing (journey reflections, clinician messages) is read by clinicians only: its flags
+# never reach a peer worker's queue, whatever the tier.
+PRIVATE_SUBJECT_TYPES = frozenset({"reflection", "message"})
 
 
 class Flag(models.Model):

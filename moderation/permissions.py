@@ -17,7 +17,7 @@ from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from accounts.models import Clinic, Role
-from moderation.models import CLINICAL_TIERS, ClinicQueue, Flag
+from moderation.models import CLINICAL_TIERS, PRIVATE_SUBJECT_TYPES, ClinicQueue, Flag
 
 QUEUE_PERMISSION = "moderation.moderate_queue"
 
@@ -95,6 +95,8 @@ def can_act(user: Any, flag: Flag, action: Action) -> bool:
         return False
     if is_clinical(user):
         return True
+    if flag.subject_type in PRIVATE_SUBJECT_TYPES:
+        return False  # a youth's private writing is for clinicians only
     if action in _CLINICIAN_ONLY:
         return False
     if flag.tier in CLINICAL_TIERS or flag.escalation_level > 0:

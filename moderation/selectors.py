@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from moderation import permissions, risk
-from moderation.models import Flag, FlagEvent, RiskAssessment, Sanction
+from moderation.models import PRIVATE_SUBJECT_TYPES, Flag, FlagEvent, RiskAssessment, Sanction
 from moderation.permissions import Action
 from moderation.subjects import Subject, adapter_for
 
@@ -65,6 +65,7 @@ def _visible_flags(user: Any) -> QuerySet[Flag]:
     flags = Flag.objects.filter(Q(clinic_id__in=clinic_ids) | Q(clinic__isnull=True))
     if not permissions.is_clinical(user):
         flags = flags.exclude(tier__in=["crisis"])  # crisis is the clinicians' queue
+        flags = flags.exclude(subject_type__in=PRIVATE_SUBJECT_TYPES)  # private writing
     return flags
 
 

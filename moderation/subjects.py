@@ -169,7 +169,115 @@ class PostAdapter:
         return selectors.post_revisions_published()
 
 
-ADAPTERS: dict[str, SubjectAdapter] = {"post": PostAdapter()}
+class ReflectionAdapter:
+    """Private journey reflections, through journeys' selector and service contract only.
+
+    A reflection is never shown to peers, so there is nothing to publish, hide or remove:
+    "publish" and "hold" both record that it was screened, and a crisis-level result makes the
+    youth's open page show the crisis lines. Its flags are for clinicians only
+    (`PRIVATE_SUBJECT_TYPES`); the youth's private text is never put in a peer queue.
+    """
+
+    subject_type = "reflection"
+
+    def _snapshot(self, reflection: Any) -> Subject:
+        from journeys.models import ScreeningStatus
+
+        step = getattr(reflection, "step", None)
+        journey = getattr(step, "journey", None)
+        title = journey.title_in("da") if journey is not None else ""
+        return Subject(
+            subject_type=self.subject_type,
+            subject_id=reflection.pk,
+            revision=reflection.revision,
+            text=reflection.body,
+            author_id=reflection.youth_id,
+            clinic_id=_author_clinic_id(reflection.youth_id),
+            status="pending"
+            if reflection.screening_status == ScreeningStatus.PENDING
+            else "published",
+            label=f"Refleksion: {title}" if title else "Refleksion",
+            obj=reflection,
+        )
+
+    def get(self, subject_id: int) -> Subject | None:
+        from journeys import selectors
+
+        reflection = selectors.reflection_get_for_screening(reflection_id=subject_id)
+        return self._snapshot(reflection) if reflection is not None else None
+
+    def lock(self, subject_id: int) -> Subject | None:
+        from journeys import selectors
+
+        try:
+            reflection = selectors.reflection_lock_for_screening(reflection_id=subject_id)
+        except ObjectDoesNotExist:
+            return None
+        return self._snapshot(reflection)
+
+    def pending_ids(self, *, older_than_seconds: int, limit: int) -> list[int]:
+        from journeys import selectors
+
+        pending = selectors.reflections_pending_older_than(seconds=older_than_seconds)
+        return list(pending.values_list("pk", flat=True)[:limit])
+
+    def publish(self, subject: Subject) -> None:
+        from journeys import services
+
+        services.reflection_mark_screened(reflection=subject.obj, crisis=False)
+
+    def hold(self, subject: Subject) -> None:
+        """Held = flagged for a clinician; at crisis level the youth sees the crisis lines now."""
+        from journeys import services
+        from moderation.models import RiskAssessment
+        from moderation.risk import RiskLevel
+
+        assessment = (
+            RiskAssessment.objects.filter(
+                subject_type=self.subject_type,
+                subject_id=subject.subject_id,
+                revision=subject.revision,
+            )
+            .order_by("-id")
+            .first()
+        )
+        crisis = assessment is not None and assessment.level >= RiskLevel.CRISIS
+        services.reflection_mark_screened(reflection=subject.obj, crisis=crisis)
+
+    def release(self, subject: Subject, *, actor: Any) -> None:
+        return None  # private text: nothing was withheld from anyone
+
+    def hide(self, subject: Subject, *, actor: Any, reason: str) -> None:
+        return None  # never shown to peers in the first place
+
+    def remove(self, subject: Subject, *, actor: Any, reason: str) -> None:
+        return None  # the youth's own private notes are theirs to delete
+
+    def reply(self, subject: Subject, *, author: Any, body: str) -> None:
+        raise ValueError("a private reflection has no public thread; message the author instead")
+
+    def recent_by_author(self, author_id: int, *, limit: int) -> list[Subject]:
+        from journeys import selectors
+
+        youth = get_user_model().objects.filter(pk=author_id).first()
+        if youth is None:
+            return []
+        return [self._snapshot(r) for r in selectors.reflections_for_youth(youth=youth)[:limit]]
+
+    def open_reports(self) -> Iterable[tuple[int, int, str, str]]:
+        return ()  # nobody else can see, so nobody can report, a private reflection
+
+    def report_resolve(self, report_id: int, *, outcome: str, note: str, actor: Any) -> None:
+        return None
+
+    def published_revisions(self) -> Iterable[tuple[int, int]]:
+        """(reflection id, revision) of every screened reflection (for reconcile)."""
+        from journeys import selectors
+
+        return selectors.reflection_revisions_screened()
+
+
+ADAPTERS: dict[str, SubjectAdapter] = {"post": PostAdapter(), "reflection": ReflectionAdapter()}
 
 
 def adapter_for(subject_type: str) -> SubjectAdapter:

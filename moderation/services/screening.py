@@ -41,6 +41,11 @@ def post_screening_requester(post_id: int) -> None:
     screening_request(subject_type="post", subject_id=post_id)
 
 
+def reflection_screening_requester(reflection_id: int) -> None:
+    """Registered with `journeys.screening` in `ModerationConfig.ready()`."""
+    screening_request(subject_type="reflection", subject_id=reflection_id)
+
+
 def _age_band(author_id: int | None) -> str:
     if author_id is None:
         return ""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -14,31 +12,6 @@ from django.utils import timezone
 from ml import Evidence, RiskLevel, RiskScore, RiskScoringError
 
 PASSWORD = "a-long-test-password"
-
-
-def _fresh_sync_executor_in_child() -> None:
-    """A forked daphne (the live server) must not inherit asgiref's single-thread executor.
-
-    Its worker thread does not exist in the child; an async test run earlier in the parent
-    would leave every `database_sync_to_async` call of the child's consumers waiting forever.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from asgiref.sync import SyncToAsync
-
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-
-
-os.register_at_fork(after_in_child=_fresh_sync_executor_in_child)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run this directory's browser tests last: the session's Playwright loop stays running in
-    the main thread, and pytest-asyncio cannot run an async test after it."""
-    here = str(Path(__file__).parent)
-    browser = [i for i in items if str(i.path).startswith(here) and i.get_closest_marker("browser")]
-    if browser:
-        items[:] = [i for i in items if i not in browser] + browser
 
 
 @pytest.fixture(autouse=True)
