@@ -28,6 +28,7 @@ NAV: list[NavItem] = [
     NavItem("journeys:list", _("Rejser"), frozenset({YOUTH})),
     NavItem("toolkit:home", _("Værktøjskasse"), frozenset({YOUTH})),
     NavItem("care:my_care", _("Min behandler"), frozenset({YOUTH})),
+    NavItem("moderation:mine", _("Beskeder fra Sammen"), frozenset({YOUTH})),
     NavItem("moderation:dashboard", _("Moderation"), frozenset({PEER, CLINICIAN, ADMIN})),
     NavItem("care:caseload", _("Mine unge"), frozenset({CLINICIAN})),
     NavItem("moderation:kpis", _("Nøgletal"), frozenset({CLINICIAN, ADMIN})),

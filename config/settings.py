@@ -80,6 +80,7 @@ TEMPLATES = [
                 "accounts.context_processors.crisis_lines",
                 "config.navigation.nav_items",
                 "toolkit.context_processors.crisis_extra_links",
+                "moderation.context_processors.staffing",
             ],
         },
     },

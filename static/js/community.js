@@ -244,13 +244,23 @@
     if (node) { node.textContent = frame.count === 1 ? t("here_alone", "Du er her") : t("here_many", "{count} er her lige nu").replace("{count}", String(frame.count)); }
   }
 
+  // Held posts whose card is not on the page yet (the frame can beat the API response).
+  var heldWaiting = {};
+
+  function heldNotice() {
+    var template = document.getElementById("held-notice");
+    if (template && template.content) { return template.content.firstElementChild.cloneNode(true); }
+    return el("p", "status-line held", t("held", "En voksen fra Sammen læser dit opslag. Kun du kan se det lige nu."));
+  }
+
   function markHeld(frame) {
-    var node = postElement((frame.data || {}).id);
-    if (!node) { return; }
+    var id = (frame.data || {}).id;
+    var node = postElement(id);
+    if (!node) { heldWaiting[id] = true; return; }
+    delete heldWaiting[id];
+    var notice = heldNotice();  // includes the crisis lines, as the server renders it
     var line = node.querySelector(".status-line");
-    if (!line) { line = el("p", "status-line held"); node.insertBefore(line, node.children[1] || null); }
-    line.className = "status-line held";
-    line.textContent = t("held", "En voksen fra Sammen læser dit opslag. Kun du kan se det lige nu.");
+    if (line) { node.replaceChild(notice, line); } else { node.insertBefore(notice, node.children[1] || null); }
   }
 
   function connect() {
@@ -334,6 +344,7 @@
           body.appendChild(el("p", "", text));  // the author's own text, inserted as text
           own.appendChild(body);
           feed.insertBefore(own, feed.firstChild);
+          if (heldWaiting[result.body.id]) { markHeld({ data: { id: result.body.id } }); }
         }
       }).catch(function () {
         postForm.submit();  // the network failed: fall back to the plain form, text included
