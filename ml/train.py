@@ -2,7 +2,7 @@
 
 Reproducible end to end (fixed seed, deterministic torch ops, one thread by default):
 
-1. read the labelled corpus ``ml/corpus/{da,en}_{high,low}.tsv``;
+1. read the labelled corpus ``ml/corpus/*.tsv`` (``CORPUS_FILES``);
 2. embed every text window with the e5 encoder, cached in ``ml/.cache/`` (ignored) by text
    hash and encoder hash, so a re-run costs seconds;
 3. split by ``group`` (paraphrases of one post share a group) into train / calibration /
@@ -51,17 +51,26 @@ from ml.evaluation import (
     read_labelled_tsv,
 )
 from ml.language import LANGUAGES, detect_language
+from ml.probe import probe_report
 from ml.types import CATEGORIES, RiskLevel
 
 logger = logging.getLogger("ml.train")
 
 ML_DIR = Path(__file__).resolve().parent
 CORPUS_DIR = ML_DIR / "corpus"
-CORPUS_FILES = ("da_high.tsv", "da_low.tsv", "en_high.tsv", "en_low.tsv")
+CORPUS_FILES = (
+    "da_high.tsv",
+    "da_low.tsv",
+    "en_high.tsv",
+    "en_low.tsv",
+    "da_temporal.tsv",
+    "en_temporal.tsv",
+    "en_crisis2.tsv",
+)
 MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
-MODEL_RELEASE = 1
+MODEL_RELEASE = 2
 MODEL_VERSION = f"{MODEL_NAME}-{MODEL_RELEASE}"
 
 # Clinical policy (DESIGN.md section 4 and issue 3): the recall each level must reach on
@@ -110,6 +119,14 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[LabelledText]:
     return list(seen.values())
 
 
+def _read_json(path: Path) -> dict[str, object]:
+    """A committed JSON artefact, or an empty dict when it is absent."""
+    if not path.exists():
+        return {}
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
     """Assign each row to train/calibration/test; all rows of a group go together.
 
@@ -138,6 +155,27 @@ def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
             else:
                 assignment[group] = "test"
     return [assignment[row.group] for row in rows]
+
+
+def assign_folds(rows: Sequence[LabelledText], folds: int, seed: int) -> np.ndarray:
+    """Fold number per row; all rows of a group share a fold, stratified like the split."""
+    group_level: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        lang, level = group_level.get(row.group, (row.lang, 0))
+        group_level[row.group] = (lang, max(level, int(row.level)))
+    strata: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for group, key in sorted(group_level.items()):
+        strata[key].append(group)
+    rng = random.Random(seed + 1)  # noqa: S311 - reproducible sampling, not security
+    fold_of: dict[str, int] = {}
+    offset = 0
+    for key in sorted(strata):
+        groups = strata[key]
+        rng.shuffle(groups)
+        for i, group in enumerate(groups):
+            fold_of[group] = (i + offset) % folds
+        offset += len(groups)
+    return np.array([fold_of[row.group] for row in rows], dtype=np.int64)
 
 
 # ------------------------------------------------------------------------- embeddings
@@ -403,6 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--weight-decay", type=float, default=None, help="skip the search")
     parser.add_argument(
+        "--hard-negative-weight", type=float, default=4.0, help="weight of hard negative rows"
+    )
+    parser.add_argument("--cv-folds", type=int, default=5, help="folds for calibration scores")
+    parser.add_argument(
         "--rmhd-per-control",
         type=int,
         default=40,
@@ -432,13 +474,13 @@ def main(argv: list[str] | None = None) -> int:
     truth = np.array([int(r.level) for r in rows], dtype=np.int64)
     langs = np.array([r.lang for r in rows])
     groups = np.array([r.group for r in rows])
+    kinds = np.array([r.kind for r in rows])
     category_matrix = np.array(
         [[c in r.categories for c in CATEGORIES] for r in rows], dtype=np.float32
     )
 
-    def stack(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Windows of a split, each labelled with its text's labels and balanced weights."""
-        index = np.flatnonzero(splits == split)
+    def stack(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Windows of the given texts, each labelled with its text's labels and balanced weights."""
         counts: dict[tuple[str, int], int] = defaultdict(int)
         for i in index:
             counts[(langs[i], truth[i])] += 1
@@ -449,7 +491,9 @@ def main(argv: list[str] | None = None) -> int:
             levels.extend([truth[i]] * len(w))
             cats.extend([category_matrix[i]] * len(w))
             # Each (language, level) cell weighs the same in total; a text's windows share it.
-            weights.extend([1.0 / counts[(langs[i], truth[i])] / len(w)] * len(w))
+            # Hard negatives count extra: they are the posts a keyword-like head gets wrong.
+            boost = args.hard_negative_weight if kinds[i] == "hard_negative" else 1.0
+            weights.extend([boost / counts[(langs[i], truth[i])] / len(w)] * len(w))
         return (
             np.concatenate(features),
             np.array(levels),
@@ -457,8 +501,12 @@ def main(argv: list[str] | None = None) -> int:
             np.array(weights) * len(index),
         )
 
-    x_train, y_train, c_train, w_train = stack("train")
-    calibration_index = np.flatnonzero(splits == "calibration")
+    # Train and calibration splits together form the fitting set. Calibration maps and
+    # thresholds come from out-of-fold scores over all of it (k-fold by group), which gives
+    # about four times as many posts per language and level as one calibration split did; the
+    # shipped head is then refitted on the whole fitting set.
+    fit_index = np.flatnonzero(splits != "test")
+    folds = assign_folds([rows[i] for i in fit_index], args.cv_folds, args.seed)
     test_index = np.flatnonzero(splits == "test")
 
     identity_calibration = {
@@ -473,28 +521,37 @@ def main(argv: list[str] | None = None) -> int:
             encoder_sha,
         )  # fmt: skip
 
-    # Choose the L2 strength by log loss of the level head on the calibration split.
-    candidates = [args.weight_decay] if args.weight_decay is not None else [1e-5, 1e-4, 1e-3]
+    # Choose the L2 strength by the out-of-fold log loss of the level head.
+    candidates = [args.weight_decay] if args.weight_decay is not None else [1e-6, 1e-5, 1e-4]
     best = None
     for decay in candidates:
-        arrays = train_head(x_train, y_train, c_train, w_train, weight_decay=decay, seed=args.seed)
-        head = make_head(arrays, identity_calibration, half)
+        out_of_fold = np.zeros((len(rows), len(SCORED_LEVELS)))
         loss = 0.0
-        for i in calibration_index:
-            logits = windows[i] @ head.level_weight + head.level_bias
-            logits = logits - logits.max(axis=1, keepdims=True)
-            log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-            loss -= float(log_probs.max(axis=0)[truth[i]])
-        loss /= max(1, len(calibration_index))
-        logger.info("ml.train.candidate", extra={"weight_decay": decay, "calibration_loss": loss})
-        print(f"weight_decay={decay:g} calibration log loss={loss:.4f}")  # noqa: T201
+        for fold in tqdm(range(args.cv_folds), desc=f"cv decay={decay:g}", unit="fold"):
+            held = fit_index[folds == fold]
+            fold_arrays = train_head(
+                *stack(fit_index[folds != fold]), weight_decay=decay, seed=args.seed
+            )
+            fold_head = make_head(fold_arrays, identity_calibration, half)
+            out_of_fold[held] = text_scores(fold_head, [windows[i] for i in held])
+            for i in held:
+                logits = windows[i] @ fold_head.level_weight + fold_head.level_bias
+                logits = logits - logits.max(axis=1, keepdims=True)
+                log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+                loss -= float(log_probs.max(axis=0)[truth[i]])
+        loss /= max(1, len(fit_index))
+        logger.info("ml.train.candidate", extra={"weight_decay": decay, "cv_loss": loss})
+        print(f"weight_decay={decay:g} out-of-fold log loss={loss:.4f}")  # noqa: T201
         if best is None or loss < best[0]:
-            best = (loss, decay, arrays)
+            best = (loss, decay, out_of_fold)
     assert best is not None
-    _, weight_decay, arrays = best
+    _, weight_decay, out_of_fold = best
+    arrays = train_head(*stack(fit_index), weight_decay=weight_decay, seed=args.seed)
+    calibration_index = fit_index  # thresholds and Platt maps use the out-of-fold scores
 
     head = make_head(arrays, identity_calibration, half)
     raw_all = text_scores(head, windows)
+    raw_fit = out_of_fold  # calibration rows are read from here, never from raw_all
     calibration: dict[str, dict[str, tuple[float, float]]] = {}
     thresholds: dict[str, dict[str, float]] = {}
     for lang in LANGUAGES:
@@ -502,9 +559,9 @@ def main(argv: list[str] | None = None) -> int:
         calibration[lang], thresholds[lang] = {}, {}
         for column, level in enumerate(SCORED_LEVELS):
             positive = truth[rows_l] >= level
-            calibration[lang][level.label] = fit_platt(raw_all[rows_l, column], positive)
+            calibration[lang][level.label] = fit_platt(raw_fit[rows_l, column], positive)
         head_l = make_head(arrays, calibration, half)
-        calibrated_l = head_l.calibrated(raw_all[rows_l], lang)
+        calibrated_l = head_l.calibrated(raw_fit[rows_l], lang)
         targets = {k: min(0.995, v + THRESHOLD_MARGIN) for k, v in RECALL_TARGETS.items()}
         for column, level in enumerate(SCORED_LEVELS[:2]):
             thresholds[lang][level.label] = threshold_for_recall(
@@ -540,7 +597,6 @@ def main(argv: list[str] | None = None) -> int:
         truth[t_idx], predicted_detected[t_idx], langs[t_idx], groups[t_idx], args.seed
     )
     language_accuracy = float((detected == langs).mean())
-    kinds = np.array([r.kind for r in rows])
     hard = t_idx[(kinds[t_idx] == "hard_negative") & (truth[t_idx] == RiskLevel.NONE)]
     hard_flagged = {
         lang: float((predicted_detected[hard[langs[hard] == lang]] >= RiskLevel.ELEVATED).mean())
@@ -556,6 +612,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + format_report(report, title))  # noqa: T201
     print(f"\nlanguage detection accuracy on the corpus: {language_accuracy:.3f}")  # noqa: T201
     print(f"hard negatives (level none) flagged elevated+: {hard_flagged}")  # noqa: T201
+    probe = probe_report(predicted_detected, langs, groups.tolist(), splits)
+    print(f"probe (harmless time/goodbye phrases): {json.dumps(probe)}")  # noqa: T201
     print(json.dumps(intervals, indent=1))  # noqa: T201
 
     failures = []
@@ -620,6 +678,12 @@ def main(argv: list[str] | None = None) -> int:
             "hard_negatives_flagged_elevated_plus": hard_flagged,
             "language_detection_accuracy": language_accuracy,
             "rmhd": rmhd,
+            "model_version": MODEL_VERSION,
+            "lexicon_version": LEXICON_VERSION,
+            "hard_negative_weight": args.hard_negative_weight,
+            "cv_folds": args.cv_folds,
+            "probe": probe,
+            "probe_baseline": _read_json(args.out / "probe_baseline.json"),
         },
         failures=failures,
     )

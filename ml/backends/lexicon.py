@@ -20,7 +20,7 @@ from ml.textnorm import Token, normalise_phrase, tokenize
 from ml.types import Evidence, RiskLevel, RiskScore
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-RULES_VERSION = 1
+RULES_VERSION = 2
 LEXICON_VERSION = f"lexicon-{RULES_VERSION}"
 LANGUAGES = ("da", "en")
 MAX_GAP_WORDS = 1  # extra words allowed between the words of a phrase
@@ -34,7 +34,7 @@ RULE_PROBABILITY = {
     RiskLevel.CRISIS: 0.9,
 }
 _EVIDENCE_WEIGHT = {RiskLevel.LOW: 0.3, RiskLevel.ELEVATED: 0.6, RiskLevel.CRISIS: 1.0}
-_DOCUMENT_CONTEXTS = ("helpline", "news", "support")
+_DOCUMENT_CONTEXTS = ("helpline", "news", "support", "farewell")
 # Quoted passages: ASCII and typographic double quotes, guillemets, and "> " reply lines.
 _QUOTE_PATTERN = re.compile(r'"[^"\n]{3,}"|“[^”\n]{3,}”|„[^“”\n]{3,}[“”]|«[^»\n]{3,}»|»[^«\n]{3,}«')
 # Single quotes only count when they stand outside words, so "don't ... it's" is no quote.
@@ -62,7 +62,7 @@ class RuleHit:
     level: RiskLevel
     category: str
     phrase: str
-    lowered_by: str | None  # "idiom", "quote", "helpline", "news", "support" or None
+    lowered_by: str | None  # "idiom", "quote", "helpline", "news", "support", "farewell"
 
 
 class PhraseIndex:
