@@ -122,6 +122,7 @@ def _live_server_child_setup() -> None:
 
     from asgiref.sync import SyncToAsync
     from channels.layers import channel_layers
+
     channel_layers.backends.clear()
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
 

@@ -20,7 +20,10 @@ SECRET = "HEMMELIG-TEKST-DER-IKKE-ER-TJEKKET"
 
 
 async def _connect(user: Any) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/community/")
+    communicator = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns),  # type: ignore[arg-type]
+        "/ws/community/",
+    )
     if user is not None:
         communicator.scope["user"] = user
     return communicator
@@ -190,6 +193,7 @@ async def test_other_apps_messages_on_the_user_group_do_not_close_the_socket(wor
 
     communicator, _ = await _open(world.member)
     layer = get_channel_layer()
+    assert layer is not None
     group = f"user.{world.member.pk}"
     await layer.group_send(group, {"type": "user.notice", "kind": "moderation.message"})
     await layer.group_send(group, {"type": "reflection.crisis_support", "reflection_id": 1})

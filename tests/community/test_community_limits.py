@@ -58,6 +58,7 @@ def test_first_day_caps_threads_and_replies(world, make_user, make_post):
             services.post_create(author=newcomer, space=world.cafe, body="tråd 4")
         assert refused.value.code == "first_day_threads"
         parent = Post.objects.filter(author=newcomer).first()
+        assert parent is not None
         services.post_publish(post=parent)
         for n in range(10):
             services.comment_create(author=newcomer, parent=parent, body=f"svar {n}")

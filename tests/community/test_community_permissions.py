@@ -6,6 +6,7 @@ clinician not assigned to the space. A refused write changes nothing.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -240,7 +241,9 @@ def test_birthday_moves_youth_to_the_next_band(world, make_user):
     permissions.space_membership_sync(user=youth, today=later)
     from guardian.shortcuts import get_objects_for_user
 
-    held = set(get_objects_for_user(youth, "community.view_space", accept_global_perms=False))
+    held: set[Any] = set(
+        get_objects_for_user(youth, "community.view_space", accept_global_perms=False)
+    )
     # ... and the sync grants the new band and revokes the old one
     assert held == {world.cafe, world.topic}
 

@@ -23,7 +23,10 @@ REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
 
 async def _open(user):
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/community/")
+    communicator = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns),  # type: ignore[arg-type]
+        "/ws/community/",
+    )
     communicator.scope["user"] = user
     connected, _ = await communicator.connect()
     assert connected

@@ -31,7 +31,9 @@ def test_dangerous_markup_is_shown_as_text(_case, body, forbidden):
     for tag, attrs in elements:
         if tag == "a":
             assert set(attrs) == {"href", "rel"}
-            assert attrs["href"].startswith(("http://", "https://"))
+            href = attrs["href"]
+            assert href is not None
+            assert href.startswith(("http://", "https://"))
             assert attrs["rel"] == LINK_REL
         else:
             assert attrs == {}

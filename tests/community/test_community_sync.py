@@ -121,7 +121,7 @@ def test_duplicate_frames_are_ignored_by_seq(world, make_post):
     frames, _ = selectors.space_events_after(space_id=world.cafe.pk, after_seq=0)
     state: dict = {"posts": {}}
     for frame in frames + frames:  # a push and a resync that overlap
-        client_state_apply(state, frame)
+        client_state_apply(state, dict(frame))
     assert state == selectors.space_client_state(space_id=world.cafe.pk)
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -93,7 +95,8 @@ def test_author_sees_own_pending_and_held_with_a_kind_line(world, hidden_texts):
     assert "Bliver tjekket" in page
     assert f"{SECRET} held" in page
     assert "En voksen fra Sammen læser dit opslag" in page
-    assert str(settings.CRISIS_LINES[0]["number"]) in page
+    crisis_lines = cast(list[dict[str, Any]], settings.CRISIS_LINES)
+    assert str(crisis_lines[0]["number"]) in page
     assert f"{SECRET} removed" not in page
     for word in ("score", "risiko", "probability"):
         assert word not in page.lower()

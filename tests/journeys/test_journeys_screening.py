@@ -101,9 +101,9 @@ async def test_crisis_frame_reaches_the_youths_open_page(
 
     # given the youth and another youth each have a journey page open
     mine = WebsocketCommunicator(APP, "/ws/journeys/")
-    mine.scope["user"] = youth  # type: ignore[typeddict-unknown-key]
+    mine.scope["user"] = youth
     theirs = WebsocketCommunicator(APP, "/ws/journeys/")
-    theirs.scope["user"] = other_youth  # type: ignore[typeddict-unknown-key]
+    theirs.scope["user"] = other_youth
     assert (await mine.connect())[0]
     assert (await theirs.connect())[0]
     try:
@@ -128,7 +128,7 @@ async def test_crisis_frame_reaches_the_youths_open_page(
 @pytest.mark.django_db(transaction=True)
 async def test_journey_socket_ignores_other_apps_user_notices(youth: User) -> None:
     socket = WebsocketCommunicator(APP, "/ws/journeys/")
-    socket.scope["user"] = youth  # type: ignore[typeddict-unknown-key]
+    socket.scope["user"] = youth
     assert (await socket.connect())[0]
     try:
         layer = get_channel_layer()
@@ -153,7 +153,7 @@ async def test_crisis_frame_does_not_break_other_sockets_in_the_user_group(youth
         URLRouter(realtime_routes),  # type: ignore[arg-type]
         "/ws/heartbeat/",
     )
-    heartbeat.scope["user"] = youth  # type: ignore[typeddict-unknown-key]
+    heartbeat.scope["user"] = youth
     assert (await heartbeat.connect())[0]
     try:
         await heartbeat.receive_json_from(timeout=2)  # hello
@@ -176,6 +176,6 @@ async def test_anonymous_socket_is_refused() -> None:
     from django.contrib.auth.models import AnonymousUser
 
     socket = WebsocketCommunicator(APP, "/ws/journeys/")
-    socket.scope["user"] = AnonymousUser()  # type: ignore[typeddict-unknown-key]
+    socket.scope["user"] = AnonymousUser()
     connected, _ = await socket.connect()
     assert not connected

@@ -30,7 +30,7 @@ def _socket(user: Any, origin: bytes = b"http://localhost") -> WebsocketCommunic
     communicator = WebsocketCommunicator(
         application, "/ws/heartbeat/", headers=[(b"origin", origin)]
     )
-    communicator.scope["user"] = user  # type: ignore[typeddict-unknown-key]
+    communicator.scope["user"] = user
     return communicator
 
 
