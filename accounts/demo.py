@@ -23,7 +23,7 @@ class DemoLogin:
 
 DEMO_USERS = [
     ("ung_ravn", Role.YOUTH, Avatar.FOX, 17),
-    ("ung_ugle", Role.YOUTH, Avatar.OWL, 20),
+    ("ung_ugle", Role.YOUTH, Avatar.OWL, 16),
     ("peer_odder", Role.PEER_WORKER, Avatar.OTTER, None),
     ("kliniker_hval", Role.CLINICIAN, Avatar.WHALE, None),
     ("admin_bjorn", Role.CLINIC_ADMIN, Avatar.BEAR, None),
