@@ -77,15 +77,30 @@ class Fanout:
             if entry.members:
                 return
             del self.groups[group]
-            await self.layer.group_discard(group, entry.channel)
+            try:
+                await self.layer.group_discard(group, entry.channel)
+            except Exception:  # the layer's group_expiry drops the stale member later
+                logger.warning(
+                    "realtime.fanout.discard_failed", extra={"group": group}, exc_info=True
+                )
         if entry.pump is not None:
             entry.pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await entry.pump
 
     async def _pump(self, entry: _Group) -> None:
+        """Receive the group's messages for as long as it has members; survive layer errors."""
         while True:
-            message = await self.layer.receive(entry.channel)
+            try:
+                message = await self.layer.receive(entry.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis restarting: wait and receive again; clients resync by seq
+                logger.warning(
+                    "realtime.fanout.receive_failed", extra={"group": entry.name}, exc_info=True
+                )
+                await asyncio.sleep(1)
+                continue
             await self.deliver(entry, message)
 
     async def deliver(self, entry: _Group, message: dict[str, Any]) -> None:
