@@ -5,14 +5,11 @@ queues of ``RedisChannelLayer``. Its ``on_reconnect`` hooks are never called (ch
 issue 406), so clients must resync by seq whichever layer runs (DESIGN.md section 5).
 """
 
-from typing import Any
-
 from config.settings import *  # noqa: F403
 from config.settings import REDIS_URL
 
-CHANNEL_LAYERS: dict[str, Any] = {
-    "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
-    }
+_PUBSUB_LAYER: dict[str, object] = {
+    "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
 }
+CHANNEL_LAYERS = {"default": _PUBSUB_LAYER}
