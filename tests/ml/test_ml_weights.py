@@ -10,6 +10,7 @@ import pytest
 
 from ml import ModelUnavailable, RiskLevel, RiskScoringError, load_scorer
 from ml.build_encoder import DEFAULT_WEIGHTS_DIR, MANIFEST_NAME
+from tests.conftest import missing_service
 
 ENCODER_DIR = DEFAULT_WEIGHTS_DIR / "encoder"
 MODEL_DIR = Path(__file__).resolve().parents[2] / "ml" / "model"
@@ -18,7 +19,7 @@ MODEL_DIR = Path(__file__).resolve().parents[2] / "ml" / "model"
 def _copy_encoder(target: Path, *, truncate: str | None = None) -> Path:
     """Link the built encoder into ``target``; optionally write a truncated copy of one file."""
     if not (ENCODER_DIR / MANIFEST_NAME).exists():
-        pytest.skip("encoder not built")
+        missing_service("encoder not built: python -m ml.build_encoder")
     encoder = target / "encoder"
     encoder.mkdir(parents=True)
     for path in ENCODER_DIR.iterdir():

@@ -30,6 +30,7 @@ from moderation.models import Flag, RiskAssessment, Tier
 from moderation.reconcile import violations_find
 from moderation.selectors import model_degraded
 from moderation.services.screening import pending_reenqueue, screening_run_batch
+from tests.conftest import missing_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -240,7 +241,7 @@ class OwnRedis:
 @pytest.fixture
 def own_redis() -> Iterator[OwnRedis]:
     if not shutil.which("redis-server"):
-        pytest.skip("redis-server not installed")
+        missing_service("redis-server not installed")
     server = OwnRedis(_free_port())
     server.start()
     yield server

@@ -9,6 +9,7 @@ import pytest
 
 from community.models import Post
 from moderation.models import Flag, Tier
+from tests.conftest import missing_service
 
 pytestmark = [pytest.mark.model, pytest.mark.django_db]
 
@@ -19,7 +20,7 @@ def real_scorer(settings: Any) -> Any:
 
     settings.RISK_SCORER = "transformer"
     if not (Path(settings.RISK_MODEL_PATH) / "encoder" / "model.safetensors").exists():
-        pytest.skip("risk model weights missing: python -m ml.build_encoder")
+        missing_service("risk model weights missing: python -m ml.build_encoder")
     yield
     # keep the loaded model cached for the next test; only failure times are reset
     risk._last_load_failure = None
