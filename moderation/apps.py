@@ -18,3 +18,10 @@ class ModerationConfig(AppConfig):
         community_screening.register_requester(post_screening_requester)
         # Journeys' private reflections are screened too; their flags go to clinicians only.
         journeys_screening.register_requester(reflection_screening_requester)
+
+        # Care messages (added by the care app, issue 7): a youth's message to their clinician.
+        # "message" is in PRIVATE_SUBJECT_TYPES, so its flags go to clinicians only.
+        from care import screening as care_screening
+        from moderation.services.screening import message_screening_requester
+
+        care_screening.register_requester(message_screening_requester)

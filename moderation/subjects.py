@@ -285,3 +285,101 @@ def adapter_for(subject_type: str) -> SubjectAdapter:
         return ADAPTERS[subject_type]
     except KeyError:
         raise ValueError(f"no screening adapter for subject type {subject_type!r}") from None
+
+
+# --- Care messages (added by the care app, issue 7 item 4) --------------------------------------
+# A youth's private message to their linked clinician is screened like a post. Only care's
+# selectors and services are used; care decides who sees which state (a held message still
+# reaches the linked clinician, marked, since they are its clinical recipient).
+class MessageAdapter:
+    """Youth -> clinician messages in the clinician workspace (care.models.CareMessage)."""
+
+    subject_type = "message"
+
+    def _snapshot(self, message: Any) -> Subject:
+        return Subject(
+            subject_type=self.subject_type,
+            subject_id=message.pk,
+            revision=message.revision,
+            text=message.body,
+            author_id=message.sender_id,
+            clinic_id=message.link.clinic_id,
+            status=str(message.status),
+            label="Besked til behandler",
+            obj=message,
+        )
+
+    def get(self, subject_id: int) -> Subject | None:
+        from care import selectors
+
+        message = selectors.message_get_for_screening(message_id=subject_id)
+        return self._snapshot(message) if message is not None else None
+
+    def lock(self, subject_id: int) -> Subject | None:
+        from care import selectors
+
+        try:
+            message = selectors.message_lock_for_screening(message_id=subject_id)
+        except ObjectDoesNotExist:
+            return None
+        return self._snapshot(message)
+
+    def pending_ids(self, *, older_than_seconds: int, limit: int) -> list[int]:
+        from care import selectors
+
+        pending = selectors.messages_pending_older_than(seconds=older_than_seconds)
+        return list(pending.values_list("pk", flat=True)[:limit])
+
+    def _set(self, subject: Subject, status: str) -> None:
+        from care import services
+
+        services.message_status_set(message=subject.obj, status=status)
+
+    def publish(self, subject: Subject) -> None:
+        self._set(subject, "published")
+
+    def hold(self, subject: Subject) -> None:
+        self._set(subject, "held")
+
+    def release(self, subject: Subject, *, actor: Any) -> None:
+        self._set(subject, "published")
+
+    def hide(self, subject: Subject, *, actor: Any, reason: str) -> None:
+        self._set(subject, "held")
+
+    def remove(self, subject: Subject, *, actor: Any, reason: str) -> None:
+        self._set(subject, "removed")
+
+    def reply(self, subject: Subject, *, author: Any, body: str) -> None:
+        """Only the linked clinician writes in a private conversation; others message the author
+        through moderation's own private messages."""
+        from django.core.exceptions import PermissionDenied
+
+        from care import services
+
+        link = subject.obj.link
+        if getattr(author, "pk", None) != link.clinician_id:
+            raise PermissionDenied("only the linked clinician replies in a care conversation")
+        services.message_send(link=link, sender=author, body=body)
+
+    def recent_by_author(self, author_id: int, *, limit: int) -> list[Subject]:
+        from care import selectors
+
+        return [
+            self._snapshot(m)
+            for m in selectors.messages_recent_by_author(author_id=author_id, limit=limit)
+        ]
+
+    def open_reports(self) -> Iterable[tuple[int, int, str, str]]:
+        return ()  # private messages cannot be reported by peers
+
+    def report_resolve(self, report_id: int, *, outcome: str, note: str, actor: Any) -> None:
+        return None
+
+    def published_revisions(self) -> Iterable[tuple[int, int]]:
+        from care import selectors
+
+        return selectors.message_revisions_published()
+
+
+ADAPTERS["message"] = MessageAdapter()

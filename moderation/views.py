@@ -11,17 +11,52 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access_audit import access_log_record
+from accounts.models import AccessLog, Role, User
 from moderation import events, kpis, permissions, selectors
-from moderation.models import Appeal, PrivateMessage, Sanction
+from moderation.models import Appeal, Flag, PrivateMessage, Sanction
 from moderation.permissions import Action
 from moderation.services import escalation, sanctions
 from moderation.services import flags as flag_services
+
+
+# --- Access audit (added by the care app, issue 7 item 6) ----------------------------------------
+def _access_flag_audited(request: HttpRequest, flag_id: int) -> Flag:
+    """`permissions.access_flag`, plus one access-log row when the flag is about a youth.
+
+    The flag page shows what a youth wrote, so it is a staff view of their data: the youth sees
+    it on "Hvem har set mine data". A refused request leaves a refused row.
+    """
+    try:
+        flag = permissions.access_flag(request.user, flag_id)
+    except Http404:
+        author_id = Flag.objects.filter(pk=flag_id).values_list("author_id", flat=True).first()
+        _audit_flag_view(request, flag_id=flag_id, author_id=author_id, granted=False)
+        raise
+    _audit_flag_view(request, flag_id=flag.pk, author_id=flag.author_id, granted=True)
+    return flag
+
+
+def _audit_flag_view(
+    request: HttpRequest, *, flag_id: int, author_id: int | None, granted: bool
+) -> None:
+    if author_id is None or not request.user.is_authenticated:
+        return
+    if not User.objects.filter(pk=author_id, role=Role.YOUTH).exists():
+        return
+    access_log_record(
+        staff=request.user.pk,
+        youth=author_id,
+        what=AccessLog.What.FLAGS,
+        object_ref=f"flag:{flag_id}",
+        granted=granted,
+    )
 
 
 def _require_moderator(request: HttpRequest) -> None:
@@ -58,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
-    flag = permissions.access_flag(request.user, flag_id)
+    flag = _access_flag_audited(request, flag_id)
     card = selectors.flag_card(flag, viewer=request.user)
     return render(
         request,

@@ -36,6 +36,11 @@ def screening_request(*, subject_type: str, subject_id: int) -> None:
     )
 
 
+def message_screening_requester(message_id: int) -> None:
+    """Registered in care's seam (added by the care app): a youth's care message is PENDING."""
+    screening_request(subject_type="message", subject_id=message_id)
+
+
 def post_screening_requester(post_id: int) -> None:
     """Registered with `community.screening` in `ModerationConfig.ready()`."""
     screening_request(subject_type="post", subject_id=post_id)
