@@ -32,6 +32,7 @@ NAV: list[NavItem] = [
     NavItem("moderation:dashboard", _("Moderation"), frozenset({PEER, CLINICIAN, ADMIN})),
     NavItem("care:caseload", _("Mine unge"), frozenset({CLINICIAN})),
     NavItem("moderation:kpis", _("Nøgletal"), frozenset({CLINICIAN, ADMIN})),
+    NavItem("care:outcome_export", _("Udfaldsdata"), frozenset({ADMIN})),
 ]
 
 
