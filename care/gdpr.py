@@ -155,7 +155,7 @@ def account_delete(*, youth: User) -> str:
     emptied) and care (messages, invitations, sessions, care file and its grants). Care links
     are ended. Kept, under the tombstone: the access audit (the clinic's record of who saw
     what), moderation's flags, assessments, events and sanctions, and text of posts still
-    under an open flag (see care/README_DATA.md).
+    under an open flag (see the Data section of README.md).
     """
     if youth.role != Role.YOUTH:
         raise ValueError("only a youth's account is deleted here")
