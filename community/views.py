@@ -333,30 +333,28 @@ def post_remove(request: HttpRequest, post_id: int) -> HttpResponse:
     return redirect("community:space", space_id=post.space_id)
 
 
-@login_required
-@require_POST
-def talk_frame(request: HttpRequest, post_id: int) -> HttpResponse:
+def _talk_step(request: HttpRequest, post_id: int, form_class: Any, step: Any) -> HttpResponse:
+    """Frame or close a Talk it out thread: a moderator's form, one service call, back to it."""
     post = _moderated_post(request, post_id)
-    form = FramingForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.talk_frame(post=post, actor=request.user, framing=form.cleaned_data["framing"])
+            step(post=post, actor=request.user, **form.cleaned_data)
         except (LimitError, services.CommunityError) as exc:
             messages.error(request, exc.message)
     return redirect("community:post", post_id=post.pk)
+
+
+@login_required
+@require_POST
+def talk_frame(request: HttpRequest, post_id: int) -> HttpResponse:
+    return _talk_step(request, post_id, FramingForm, services.talk_frame)
 
 
 @login_required
 @require_POST
 def talk_close(request: HttpRequest, post_id: int) -> HttpResponse:
-    post = _moderated_post(request, post_id)
-    form = CloseTalkForm(request.POST)
-    if form.is_valid():
-        try:
-            services.talk_close(post=post, actor=request.user, summary=form.cleaned_data["summary"])
-        except (LimitError, services.CommunityError) as exc:
-            messages.error(request, exc.message)
-    return redirect("community:post", post_id=post.pk)
+    return _talk_step(request, post_id, CloseTalkForm, services.talk_close)
 
 
 @login_required

@@ -39,6 +39,19 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Iterator[None]:
+    """Drop cached channel layers after each test.
+
+    An in-memory layer holds asyncio objects bound to the event loop of the test that made it;
+    the next test, or a daphne live server forked later, must not inherit them.
+    """
+    from channels.layers import channel_layers
+
+    yield
+    channel_layers.backends.clear()
+
+
 def _redis_reachable(url: str) -> bool:
     import redis
 

@@ -29,19 +29,6 @@ def screening_requests() -> Iterator[list[int]]:
     screening.register_requester(previous)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer() -> Iterator[None]:
-    """Drop cached channel layers after each test.
-
-    An in-memory layer holds asyncio objects bound to the loop of the test that made it; a
-    daphne live server forked later would inherit it and fail every WebSocket handshake.
-    """
-    from channels.layers import channel_layers
-
-    yield
-    channel_layers.backends.clear()
-
-
 def _birth_for_age(age: int) -> tuple[int, int]:
     # age_in_years counts a birthday in the current month as not yet reached; January is safe
     # except in January itself, so pick a month that has passed or is far away.

@@ -14,15 +14,6 @@ from ml import Evidence, RiskLevel, RiskScore, RiskScoringError
 PASSWORD = "a-long-test-password"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer() -> Iterator[None]:
-    """Drop cached channel layers after each test (an in-memory layer is bound to its loop)."""
-    from channels.layers import channel_layers
-
-    yield
-    channel_layers.backends.clear()
-
-
 class FakeScorer:
     """Scores by exact text (default NONE); `fail` makes every batch raise like a broken model."""
 
