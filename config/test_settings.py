@@ -20,3 +20,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"sammen-test-{os.getpid()}.sqlite3")
     }
+else:
+    # The same on PostgreSQL: two suites on one server must not drop each other's test database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_sammen_{os.getpid()}"}  # noqa: F405
