@@ -1,8 +1,8 @@
 """GDPR rights: a youth's full export, account deletion, and the anonymised outcome dataset.
 
-Each app's data is read through that app's selectors where they exist (toolkit's export read,
-journeys' and community's selectors) and otherwise through `care.sources`, the one module that
-stands in for selectors still missing in other apps.
+Community, journeys and toolkit each own the export and the erasure of their own data
+(`<app>.erasure`) and the bulk reads of the outcome dataset (`<app>.selectors`); care only
+orders the calls. Moderation's records are still read through `care.sources`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from django.utils import timezone
 from accounts.models import AccessLog, CareLink, ClinicMembership, Role, User
 from care import permissions, sources
 from care.models import CareFile, CareInvitation, CareMessage, SessionPlan
-from community import selectors as community_selectors
+from community import erasure as community_erasure
+from journeys import erasure as journey_erasure
 from journeys import selectors as journey_selectors
 from journeys.selectors import age_band_for
+from toolkit import erasure as toolkit_erasure
 from toolkit import selectors as toolkit_selectors
 
 logger = logging.getLogger(__name__)
@@ -101,47 +103,9 @@ def gdpr_export_for_youth(*, youth: User) -> dict[str, Any]:
                 for row in AccessLog.objects.filter(youth=youth).select_related("staff")
             ],
         },
-        "journeys": {
-            "progress": [
-                {
-                    "journey": p.journey.slug,
-                    "started_at": _iso(p.started_at),
-                    "completed_at": _iso(p.completed_at),
-                }
-                for p in journey_selectors.progress_for_youth(youth=youth).values()
-            ],
-            "steps_done": [
-                {"journey": c.step.journey.slug, "step": c.step.key, "at": _iso(c.completed_at)}
-                for c in sources.step_completions_all(youth_id=youth.pk)
-            ],
-            "reflections": [
-                {
-                    "journey": r.step.journey.slug,
-                    "step": r.step.key,
-                    "body": r.body,
-                    "updated_at": _iso(r.updated_at),
-                }
-                for r in journey_selectors.reflections_for_youth(youth=youth)
-            ],
-            "suggestions": [
-                {"journey": s.journey.slug, "note": s.suggestion.note}
-                for s in journey_selectors.suggestions_for_youth(youth=youth, limit=1000)
-            ],
-        },
-        "toolkit": toolkit_selectors.toolkit_export_for_youth(youth=youth),
-        "community": {
-            "posts": [
-                {
-                    "id": p.pk,
-                    "space": p.space.name,
-                    "body": p.body,
-                    "status": p.status,
-                    "created_at": _iso(p.created_at),
-                }
-                for p in community_selectors.post_list_by_author(author_id=youth.pk, limit=100_000)
-            ],
-            **sources.community_extra_for_youth(youth_id=youth.pk),
-        },
+        "journeys": journey_erasure.export_user_data(user=youth),
+        "toolkit": toolkit_erasure.export_user_data(user=youth),
+        "community": community_erasure.export_user_data(user=youth),
         "moderation": sources.moderation_records_for_youth(youth_id=youth.pk),
     }
 
@@ -164,7 +128,13 @@ def account_delete(*, youth: User) -> str:
         link.scopes = []
         link.save(update_fields=["ended_at", "scopes"])
     permissions.care_sync_permissions(youth=youth)
-    counts = sources.erase_youth_content(youth_id=youth.pk)
+    counts = {
+        **community_erasure.erase_user_data(
+            user=youth, keep_text_of=sources.open_flagged_post_ids()
+        ),
+        **journey_erasure.erase_user_data(user=youth),
+        **toolkit_erasure.erase_user_data(user=youth),
+    }
     CareMessage.objects.filter(link__youth=youth).delete()
     CareInvitation.objects.filter(youth=youth).delete()
     SessionPlan.objects.filter(youth=youth).delete()
@@ -193,9 +163,9 @@ def outcome_dataset_for_admin(*, admin: User) -> dict[str, Any]:
         role=Role.YOUTH, is_active=True, clinic_memberships__clinic_id__in=clinic_ids
     ).distinct()
     youth_ids = youths.values("pk")
-    checkins = sources.checkin_outcomes(youth_ids=youth_ids)
-    who5 = sources.who5_outcomes(youth_ids=youth_ids)
-    journeys = sources.journey_counts(youth_ids=youth_ids)
+    checkins = toolkit_selectors.checkin_outcomes_for_youths(youth_ids=youth_ids)
+    who5 = toolkit_selectors.who5_outcomes_for_youths(youth_ids=youth_ids)
+    journeys = journey_selectors.journey_counts_for_youths(youth_ids=youth_ids)
     flags = sources.flag_tier_counts_for(youth_ids=youth_ids)
     rows = []
     for youth in youths.only("pk", "birth_year", "birth_month", "role"):

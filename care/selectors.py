@@ -17,6 +17,8 @@ from accounts.access_audit import access_log_for_youth
 from accounts.models import AccessLog, CareLink, User
 from care import permissions, sources
 from care.models import CareInvitation, CareMessage, MessageStatus, SessionPlan
+from journeys import selectors as journey_selectors
+from toolkit import selectors as toolkit_selectors
 
 # Clinical policy CP-8 (issue 7): a mean daily mood 1 point (of 10) lower this week than the week
 # before counts as falling; 14 days without logging in counts as silence.
@@ -93,8 +95,8 @@ def caseload_for_clinician(
     )
     since = timezone.now() - dt.timedelta(days=FLAG_WINDOW_DAYS)
     flags = sources.flag_counts_by_youth(youth_ids=youth_ids, since=since)
-    trends = sources.checkin_trends(youth_ids=youth_ids)
-    journeys = sources.journey_counts(youth_ids=youth_ids)
+    trends = toolkit_selectors.checkin_trends_for_youths(youth_ids=youth_ids)
+    journeys = journey_selectors.journey_counts_for_youths(youth_ids=youth_ids)
     rows = []
     for youth_id, _link_scopes, handle, last_login in links:
         shared = scopes.get(youth_id, set())

@@ -169,7 +169,7 @@ def _journey_sentences(
 ) -> list[Sentence]:
     url = reverse("care:youth_section", args=[youth.pk, "journeys"])
     progress = journey_selectors.progress_for_youth(youth=youth).values()
-    steps = sources.step_completions_between(youth_id=youth.pk, since=start, until=end)
+    steps = journey_selectors.step_completions_between(youth_id=youth.pk, since=start, until=end)
     out: list[Sentence] = []
     completed = [p for p in progress if p.completed_at and start <= p.completed_at <= end]
     started = [p for p in progress if start <= p.started_at <= end]

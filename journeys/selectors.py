@@ -8,10 +8,11 @@ cannot fetch another youth's progress or reflections by id.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.enrolment import age_in_years
@@ -258,3 +259,51 @@ def suggestions_with_status(*, clinician: Any, youth: Any) -> list[SuggestionSta
             )
         result.append(SuggestionStatus(row, done_at is not None, done_at))
     return result
+
+
+# --- Many youths at once (the clinician caseload, session prep, the outcome dataset) ------------
+# `youth_ids` may be a values() queryset: it stays a subquery, so each read is one query however
+# many youths a clinician has. Callers check the JOURNEYS consent scope first.
+YouthIds = QuerySet[Any] | Iterable[int]
+
+
+def journey_counts_for_youths(*, youth_ids: YouthIds) -> dict[int, dict[str, int]]:
+    """Per youth: journeys in progress and completed."""
+    rows = (
+        JourneyProgress.objects.filter(youth_id__in=youth_ids)
+        .values("youth_id")
+        .annotate(
+            in_progress=Count("id", filter=Q(completed_at__isnull=True)),
+            completed=Count("id", filter=Q(completed_at__isnull=False)),
+        )
+    )
+    return {
+        row["youth_id"]: {"in_progress": row["in_progress"], "completed": row["completed"]}
+        for row in rows
+    }
+
+
+def activity_for_youths(
+    *, youth_ids: YouthIds, since: dt.datetime, until: dt.datetime
+) -> dict[int, dict[str, Any]]:
+    """Per youth over [since, until]: steps completed and the time of the last one."""
+    rows = (
+        StepCompletion.objects.filter(
+            youth_id__in=youth_ids, completed_at__gte=since, completed_at__lte=until
+        )
+        .values("youth_id")
+        .annotate(steps=Count("id"), last_step_at=Max("completed_at"))
+    )
+    return {row["youth_id"]: row for row in rows}
+
+
+def step_completions_between(
+    *, youth_id: int, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> list[StepCompletion]:
+    """One youth's completed steps in time order, with step and journey (session prep, export)."""
+    rows = StepCompletion.objects.filter(youth_id=youth_id)
+    if since is not None:
+        rows = rows.filter(completed_at__gte=since)
+    if until is not None:
+        rows = rows.filter(completed_at__lte=until)
+    return list(rows.select_related("step", "step__journey").order_by("completed_at"))

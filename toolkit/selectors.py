@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, F, QuerySet
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -209,3 +210,61 @@ def toolkit_export_for_youth(*, youth: User) -> dict[str, Any]:
             for r in who5_history(youth=youth)
         ],
     }
+
+
+# --- Many youths at once (the clinician caseload and the outcome dataset) -----------------------
+# `youth_ids` may be a values() queryset: it stays a subquery, so each read is one query however
+# many youths a clinician has. The caller checks consent; nothing here knows about scopes.
+YouthIds = QuerySet[Any] | Iterable[int]
+
+
+def checkin_trends_for_youths(
+    *, youth_ids: YouthIds, today: dt.date | None = None
+) -> dict[int, dict[str, Any]]:
+    """Per youth: mean mood of the last 7 days and of the 7 before (None where no check-in)."""
+    today = today or timezone.localdate()
+    split = today - dt.timedelta(days=6)
+    start = today - dt.timedelta(days=13)
+    rows = (
+        DailyCheckIn.objects.filter(owner_id__in=youth_ids, day__gte=start, day__lte=today)
+        .values("owner_id")
+        .annotate(
+            recent=Avg("mood", filter=Q(day__gte=split)),
+            earlier=Avg("mood", filter=Q(day__lt=split)),
+            last_day=Max("day"),
+        )
+    )
+    return {row["owner_id"]: row for row in rows}
+
+
+def activity_for_youths(
+    *, youth_ids: YouthIds, since: dt.date, until: dt.date
+) -> dict[int, dict[str, Any]]:
+    """Per youth over [since, until]: check-ins logged, mean mood and the last check-in day."""
+    rows = (
+        DailyCheckIn.objects.filter(owner_id__in=youth_ids, day__gte=since, day__lte=until)
+        .values("owner_id")
+        .annotate(checkins=Count("id"), mood_mean=Avg("mood"), last_day=Max("day"))
+    )
+    return {row["owner_id"]: row for row in rows}
+
+
+def checkin_outcomes_for_youths(*, youth_ids: YouthIds) -> dict[int, dict[str, Any]]:
+    """Per youth: number of check-ins, first and last mood (anonymised outcome dataset)."""
+    result: dict[int, dict[str, Any]] = {}
+    rows = DailyCheckIn.objects.filter(owner_id__in=youth_ids).order_by("owner_id", "day")
+    for row in rows.values("owner_id", "mood"):
+        entry = result.setdefault(row["owner_id"], {"count": 0, "first": row["mood"]})
+        entry["count"] += 1
+        entry["last"] = row["mood"]
+    return result
+
+
+def who5_outcomes_for_youths(*, youth_ids: YouthIds) -> dict[int, dict[str, Any]]:
+    """Per youth: first and last WHO-5 percentage (anonymised outcome dataset)."""
+    result: dict[int, dict[str, Any]] = {}
+    rows = Who5Response.objects.filter(owner_id__in=youth_ids).order_by("owner_id", "completed_at")
+    for row in rows.values("owner_id", "percentage"):
+        entry = result.setdefault(row["owner_id"], {"first": row["percentage"]})
+        entry["last"] = row["percentage"]
+    return result
