@@ -294,7 +294,7 @@ def activity_for_youths(
         .values("youth_id")
         .annotate(steps=Count("id"), last_step_at=Max("completed_at"))
     )
-    return {row["youth_id"]: row for row in rows}
+    return {row["youth_id"]: dict(row) for row in rows}
 
 
 def step_completions_between(

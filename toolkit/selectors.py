@@ -234,7 +234,7 @@ def checkin_trends_for_youths(
             last_day=Max("day"),
         )
     )
-    return {row["owner_id"]: row for row in rows}
+    return {row["owner_id"]: dict(row) for row in rows}
 
 
 def activity_for_youths(
@@ -246,7 +246,7 @@ def activity_for_youths(
         .values("owner_id")
         .annotate(checkins=Count("id"), mood_mean=Avg("mood"), last_day=Max("day"))
     )
-    return {row["owner_id"]: row for row in rows}
+    return {row["owner_id"]: dict(row) for row in rows}
 
 
 def checkin_outcomes_for_youths(*, youth_ids: YouthIds) -> dict[int, dict[str, Any]]:
