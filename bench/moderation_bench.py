@@ -107,6 +107,7 @@ class Stack:
         _wait_port(self.http_port)
 
     def start_worker(self) -> None:
+        """`--workers` db_worker processes (screening is idempotent, so they may overlap)."""
         cmd = [
             sys.executable,
             "manage.py",
@@ -114,9 +115,15 @@ class Stack:
             "--no-reload",
             "--no-startup-delay",
             "--interval",
-            "0.05",
+            str(self.args.interval),
         ]
-        self._spawn("worker", cmd, "1")
+        for n in range(self.args.workers):
+            # The first shares CPU 1 with Redis; more are left to the scheduler.
+            self._spawn(f"worker{n}", cmd, "1" if n == 0 else None)
+
+    def stop_workers(self) -> None:
+        for name in [n for n in self.procs if n.startswith("worker")]:
+            self.stop(name)
 
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
@@ -239,6 +246,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     commits: dict[int, float] = {}
     result: dict[str, Any] = {"sockets": args.sockets, "rate_per_s": args.rate}
     result["flag_share"] = args.flag_share
+    result["workers"] = args.workers
+    result["cpu_load_avg_1m_at_start"] = round(os.getloadavg()[0], 2)
     loop = asyncio.new_event_loop()
     ready = asyncio.Event()
     counter = [0]
@@ -311,7 +320,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # 2. catch-up after a worker outage with posts arriving meanwhile
         from community.models import Post
 
-        stack.stop("worker")
+        stack.stop_workers()
         outage_posts = int(args.outage * args.rate)
         start = time.perf_counter()
         for n in range(outage_posts):
@@ -358,6 +367,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--outage", type=float, default=60.0)
     parser.add_argument("--flag-share", type=float, default=0.2, help="share of posts flagged")
+    parser.add_argument("--workers", type=int, default=1, help="db_worker processes")
+    parser.add_argument("--interval", type=float, default=0.1, help="db_worker idle poll, s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run the cleanup in `finally`
     sys.stdout.write(json.dumps(run(parser.parse_args()), indent=2) + "\n")
 

@@ -8,6 +8,7 @@ reconnects, fetches `after_seq` from the database: pushes are hints, the rows ar
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypedDict
 
 from django.db.models import F
@@ -22,6 +23,8 @@ from moderation.models import (
 from realtime.publish import publish_on_commit
 
 AUDIENCES = ("peer", "clinical")
+# realtime.consumers.FRAME_EVENT_TYPE: a channel-layer event carrying one pre-serialised frame.
+FRAME_EVENT_TYPE = "realtime.frame"
 
 
 class FlagChanged(TypedDict):
@@ -46,6 +49,10 @@ class ModerationAlert(TypedDict):
     flag_id: int
     tier: str
     rung: str
+
+
+def _frame_text(frame: FlagChanged) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
 def queue_name(clinic_id: int | None, audience: str) -> str:
@@ -92,16 +99,18 @@ def flag_event_record(flag: Flag, kind: str) -> list[FlagChanged]:
             status=flag.status,
             escalation_level=flag.escalation_level,
         )
-        publish_on_commit(queue, frame)
+        # Serialised once here; each daphne process fans the text out to its sockets
+        # (realtime.fanout) without a handler or database hop per socket.
+        publish_on_commit(queue, {"type": FRAME_EVENT_TYPE, "text": _frame_text(frame)})
         frames.append(frame)
     return frames
 
 
 def alert_send(user_id: int, flag: Flag, rung: str) -> None:
-    publish_on_commit(
-        alert_group(user_id),
-        ModerationAlert(type="moderation.alert", flag_id=flag.pk, tier=flag.tier, rung=rung),
-    )
+    """A pre-serialised frame as well: a clinician may have the dashboard open in many tabs."""
+    alert = ModerationAlert(type="moderation.alert", flag_id=flag.pk, tier=flag.tier, rung=rung)
+    text = json.dumps(alert, separators=(",", ":"))
+    publish_on_commit(alert_group(user_id), {"type": FRAME_EVENT_TYPE, "text": text})
 
 
 def queue_events_after(queue: str, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:

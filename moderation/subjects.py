@@ -40,6 +40,7 @@ class SubjectAdapter(Protocol):
     subject_type: str
 
     def get(self, subject_id: int) -> Subject | None: ...
+    def pending_many(self, subject_ids: list[int]) -> list[Subject]: ...
     def lock(self, subject_id: int) -> Subject | None: ...
     def pending_ids(self, *, older_than_seconds: int, limit: int) -> list[int]: ...
     def publish(self, subject: Subject) -> None: ...
@@ -69,9 +70,11 @@ class PostAdapter:
 
     subject_type = "post"
 
-    def _snapshot(self, post: Any) -> Subject:
+    def _snapshot(self, post: Any, *, author_clinic: int | None = None) -> Subject:
         space = getattr(post, "space", None)
-        clinic_id = getattr(space, "clinic_id", None) or _author_clinic_id(post.author_id)
+        clinic_id = (
+            getattr(space, "clinic_id", None) or author_clinic or _author_clinic_id(post.author_id)
+        )
         return Subject(
             subject_type=self.subject_type,
             subject_id=post.pk,
@@ -89,6 +92,30 @@ class PostAdapter:
 
         post = selectors.post_get_for_screening(post_id=subject_id)
         return self._snapshot(post) if post is not None else None
+
+    def pending_many(self, subject_ids: list[int]) -> list[Subject]:
+        """The still-PENDING ones of these posts, in one query (a screening batch)."""
+        from community import selectors
+
+        posts = (
+            selectors.posts_pending_older_than(seconds=0)
+            .filter(pk__in=subject_ids)
+            .select_related("author", "space")
+        )
+        by_id = {p.pk: p for p in posts}
+        clinics: dict[int | None, int | None] = {}
+        subjects = []
+        for subject_id in subject_ids:
+            post = by_id.get(subject_id)
+            if post is None:  # not pending, gone, or pending "in the future" (a test's clock)
+                single = self.get(subject_id)
+                if single is not None and single.pending:
+                    subjects.append(single)
+                continue
+            if getattr(post.space, "clinic_id", None) is None and post.author_id not in clinics:
+                clinics[post.author_id] = _author_clinic_id(post.author_id)
+            subjects.append(self._snapshot(post, author_clinic=clinics.get(post.author_id)))
+        return subjects
 
     def lock(self, subject_id: int) -> Subject | None:
         from community import selectors
@@ -200,6 +227,10 @@ class ReflectionAdapter:
             obj=reflection,
         )
 
+    def pending_many(self, subject_ids: list[int]) -> list[Subject]:
+        subjects = (self.get(i) for i in subject_ids)
+        return [s for s in subjects if s is not None and s.pending]
+
     def get(self, subject_id: int) -> Subject | None:
         from journeys import selectors
 
@@ -308,6 +339,10 @@ class MessageAdapter:
             label="Besked til behandler",
             obj=message,
         )
+
+    def pending_many(self, subject_ids: list[int]) -> list[Subject]:
+        subjects = (self.get(i) for i in subject_ids)
+        return [s for s in subjects if s is not None and s.pending]
 
     def get(self, subject_id: int) -> Subject | None:
         from care import selectors

@@ -7,8 +7,11 @@ step writes a FlagEvent, pushes a live alert to the rung's people and sends them
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +28,29 @@ from moderation.services import flags as flag_services
 logger = logging.getLogger(__name__)
 
 TOP_RUNG = 2
+# Within one screening batch the rota is read once per clinic and rung (see `rota_cached`).
+_rota_cache: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar(
+    "moderation_rota_cache", default=None
+)
+
+
+@contextlib.contextmanager
+def rota_cached() -> Iterator[None]:
+    """Read each clinic's rota once for the block (a screening batch lasts well under a second)."""
+    token = _rota_cache.set({})
+    try:
+        yield
+    finally:
+        _rota_cache.reset(token)
+
+
+def _memo(key: tuple[Any, ...], compute: Any) -> Any:
+    cache = _rota_cache.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def _ladder() -> tuple[str, ...]:
@@ -51,6 +77,12 @@ def rung_recipients(clinic_id: int | None, rung: int, at: dt.datetime | None = N
     """
     if rung <= 0:
         return []
+    if at is None:
+        return list(_memo(("people", clinic_id, rung), lambda: _rung_people(clinic_id, rung, None)))
+    return _rung_people(clinic_id, rung, at)
+
+
+def _rung_people(clinic_id: int | None, rung: int, at: dt.datetime | None) -> list[Any]:
     now = at or timezone.now()
     duty = RotaShift.Duty.DUTY if rung == 1 else RotaShift.Duty.ON_CALL
     people: list[Any] = []
@@ -72,12 +104,15 @@ def _emails(clinic_id: int | None, rung: int, people: list[Any], now: dt.datetim
     addresses = {p.email for p in people if p.email}
     duty = RotaShift.Duty.DUTY if rung == 1 else RotaShift.Duty.ON_CALL
     if clinic_id is not None:
-        addresses |= set(
-            RotaShift.objects.filter(
-                clinic_id=clinic_id, duty=duty, starts_at__lte=now, ends_at__gt=now
-            )
-            .exclude(contact_email="")
-            .values_list("contact_email", flat=True)
+        addresses |= _memo(
+            ("emails", clinic_id, duty),
+            lambda: set(
+                RotaShift.objects.filter(
+                    clinic_id=clinic_id, duty=duty, starts_at__lte=now, ends_at__gt=now
+                )
+                .exclude(contact_email="")
+                .values_list("contact_email", flat=True)
+            ),
         )
     fallback = settings.MODERATION["ON_CALL_FALLBACK_EMAIL"]
     if not addresses and fallback and rung >= TOP_RUNG:
@@ -91,7 +126,7 @@ def page_rung(flag: Flag, *, rung: int, reason: str) -> list[int]:
     The e-mail names no youth and quotes no text: it says a flag waits and where to look.
     """
     now = timezone.now()
-    people = rung_recipients(flag.clinic_id, rung, now)
+    people = rung_recipients(flag.clinic_id, rung)
     rung_name = _ladder()[min(rung, TOP_RUNG)]
     for person in people:
         events.alert_send(person.pk, flag, rung_name)

@@ -8,9 +8,12 @@ A scoring failure holds the subject for a human ("unscored"); nothing is ever pu
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
-from collections.abc import Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +28,33 @@ from moderation.services import flags as flag_services
 from moderation.subjects import Subject, SubjectAdapter, adapter_for
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+# Per-batch memo of author lookups (age band, sanctions): one query per author per batch.
+_batch_memo: contextvars.ContextVar[dict[tuple[str, int], Any] | None] = contextvars.ContextVar(
+    "moderation_screening_memo", default=None
+)
+
+
+@contextlib.contextmanager
+def _batch_cached() -> Iterator[None]:
+    from moderation.services import escalation
+
+    token = _batch_memo.set({})
+    try:
+        with escalation.rota_cached():
+            yield
+    finally:
+        _batch_memo.reset(token)
+
+
+def _memo(kind: str, author_id: int, compute: Callable[[], _T]) -> _T:
+    memo = _batch_memo.get()
+    if memo is None:
+        return compute()
+    key = (kind, author_id)
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def screening_request(*, subject_type: str, subject_id: int) -> None:
@@ -54,6 +84,10 @@ def reflection_screening_requester(reflection_id: int) -> None:
 def _age_band(author_id: int | None) -> str:
     if author_id is None:
         return ""
+    return _memo("age_band", author_id, lambda: _age_band_read(author_id))
+
+
+def _age_band_read(author_id: int) -> str:
     user = get_user_model().objects.filter(pk=author_id).first()
     if user is None or user.birth_year is None or user.birth_month is None:
         return ""
@@ -72,9 +106,13 @@ def _restricted(author_id: int | None) -> bool:
     if author_id is None:
         return False
     now = timezone.now()
-    return Sanction.objects.filter(
-        user_id=author_id, starts_at__lte=now, ends_at__gt=now, lifted_at__isnull=True
-    ).exists()
+    return _memo(
+        "restricted",
+        author_id,
+        lambda: Sanction.objects.filter(
+            user_id=author_id, starts_at__lte=now, ends_at__gt=now, lifted_at__isnull=True
+        ).exists(),
+    )
 
 
 def tier_for(result: ScoredText, *, restricted: bool) -> str | None:
@@ -160,32 +198,55 @@ def _route_one(
     return assessment
 
 
-def screening_run_batch(
-    *, subject_type: str, subject_ids: Sequence[int], drain: bool = True
-) -> list[RiskAssessment]:
-    """Score the given subjects, plus other waiting ones up to BATCH_SIZE, in one model call.
-
-    Draining lets one task catch up a backlog (after a worker outage) in batches; the tasks of
-    subjects already screened this way find them no longer pending and do nothing.
-    """
-    adapter = adapter_for(subject_type)
-    batch_size = int(settings.MODERATION["BATCH_SIZE"])
-    ids = list(dict.fromkeys(subject_ids))
-    if drain and len(ids) < batch_size:
+def _fill(adapter: SubjectAdapter, ids: list[int], batch_size: int) -> list[int]:
+    """`ids` topped up with other waiting subjects, oldest first, up to `batch_size`."""
+    ids = list(ids)
+    if len(ids) < batch_size:
         for waiting in adapter.pending_ids(older_than_seconds=0, limit=batch_size):
             if len(ids) >= batch_size:
                 break
             if waiting not in ids:
                 ids.append(waiting)
-    subjects = [s for s in (adapter.get(i) for i in ids) if s is not None and s.pending]
+    return ids
+
+
+def screening_run_batch(
+    *, subject_type: str, subject_ids: Sequence[int], drain: bool = True
+) -> list[RiskAssessment]:
+    """Score the given subjects, plus other waiting ones up to BATCH_SIZE, in one model call.
+
+    Draining lets one task take everything waiting (several posts in a second, a backlog after
+    a worker outage) into one model call, which costs far less per text than one call each;
+    the tasks of subjects already screened this way find nothing pending and end at once
+    (about three queries). With work in hand and room in the batch, the task first waits
+    BATCH_WINDOW_SECONDS for posts committed just behind it.
+    """
+    adapter = adapter_for(subject_type)
+    batch_size = int(settings.MODERATION["BATCH_SIZE"])
+    window = float(settings.MODERATION.get("BATCH_WINDOW_SECONDS", 0.05))
+    ids = (
+        list(dict.fromkeys(subject_ids))[:batch_size] if drain else list(dict.fromkeys(subject_ids))
+    )
+    if drain:
+        ids = _fill(adapter, ids, batch_size)
+    subjects = adapter.pending_many(ids)
+    if drain and subjects and window > 0 and len(subjects) < batch_size:
+        time.sleep(window)
+        ids = _fill(adapter, [s.subject_id for s in subjects], batch_size)
+        subjects = adapter.pending_many(ids)
     if not subjects:
         return []
     results = risk.score_texts([s.text for s in subjects])  # slow: outside any transaction
     routed = []
-    for subject, result in zip(subjects, results, strict=True):
-        assessment = _route_one(adapter, subject, result)
-        if assessment is not None:
-            routed.append(assessment)
+    with _batch_cached():
+        for subject, result in zip(subjects, results, strict=True):
+            assessment = _route_one(adapter, subject, result)
+            if assessment is not None:
+                routed.append(assessment)
+    logger.info(
+        "moderation.screening.batch",
+        extra={"subject_type": subject_type, "scored": len(subjects), "routed": len(routed)},
+    )
     return routed
 
 
