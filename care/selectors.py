@@ -188,11 +188,14 @@ def thread_for(*, link: CareLink, viewer: User) -> list[CareMessage]:
     """The conversation as `viewer` may see it.
 
     The youth sees their own messages in every state (with a note while screening runs) and the
-    clinician's; the clinician sees the youth's only once screened (published or held).
+    clinician's; the clinician sees the youth's only once published: a held message waits for a
+    moderator to release it (its flag, not the thread, is how staff learn of it).
     """
     rows: QuerySet[CareMessage] = CareMessage.objects.filter(link=link)
     if viewer.pk == link.clinician_id:
-        rows = rows.exclude(sender_id=link.youth_id, status=MessageStatus.PENDING)
+        rows = rows.exclude(
+            sender_id=link.youth_id, status__in=[MessageStatus.PENDING, MessageStatus.HELD]
+        )
     rows = rows.exclude(status=MessageStatus.REMOVED, sender_id=link.youth_id)
     return list(rows.select_related("sender").order_by("created_at", "id")[:500])
 
@@ -203,7 +206,7 @@ def unread_count_for_clinician(*, clinician: User) -> int:
             link__clinician=clinician,
             link__ended_at__isnull=True,
             read_at__isnull=True,
-            status__in=[MessageStatus.PUBLISHED, MessageStatus.HELD],
+            status=MessageStatus.PUBLISHED,
         )
         .exclude(sender=clinician)
         .count()

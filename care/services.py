@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareLink, ClinicMembership, ReferralCode, Role, User
-from care import permissions, screening, sources
+from care import events, permissions, screening, sources
 from care.models import BreakGlassGrant, CareInvitation, CareMessage, MessageStatus, SessionPlan
 from journeys import selectors as journey_selectors
 from journeys import services as journey_services
@@ -148,6 +148,8 @@ def link_end(*, link: CareLink, youth: User) -> CareLink:
     link.save(update_fields=["ended_at", "scopes"])
     BreakGlassGrant.objects.filter(clinician_id=link.clinician_id, youth=youth).delete()
     permissions.care_sync_permissions(youth=youth)
+    ended: events.LinkEndedFrame = {"type": "care.link_ended"}
+    events.publish(link_id=link.pk, user_ids=[link.youth_id, link.clinician_id], frame=ended)
     logger.info("care.link.ended", extra={"link_id": link.pk})
     return link
 
@@ -203,24 +205,50 @@ def message_send(*, link: CareLink, sender: User, body: str) -> CareMessage:
     if from_youth:
         message_id = message.pk
         transaction.on_commit(lambda: screening.request_screening(message_id=message_id))
+    # An unscreened message is framed to its author's own sockets only.
+    recipients = [link.youth_id] if from_youth else [link.youth_id, link.clinician_id]
+    events.publish(link_id=link.pk, user_ids=recipients, frame=events.message_frame(message))
     logger.info("care.message.sent", extra={"message_id": message.pk, "from_youth": from_youth})
     return message
 
 
 def messages_mark_read(*, link: CareLink, reader: User) -> int:
-    """Mark the messages `reader` can see and did not send as read (the sender's receipt)."""
-    rows = CareMessage.objects.filter(link=link, read_at__isnull=True).exclude(sender=reader)
-    if reader.pk == link.clinician_id:
-        rows = rows.filter(status__in=[MessageStatus.PUBLISHED, MessageStatus.HELD])
-    else:
-        rows = rows.filter(status=MessageStatus.PUBLISHED)
-    return rows.update(read_at=timezone.now())
+    """Mark the messages `reader` can see and did not send as read; the other party's open
+    pages get the receipt. Only published messages reach the other party, so only they are read.
+    """
+    rows = CareMessage.objects.filter(
+        link=link, read_at__isnull=True, status=MessageStatus.PUBLISHED
+    ).exclude(sender=reader)
+    ids = list(rows.values_list("pk", flat=True)[:1000])
+    if not ids:
+        return 0
+    now = timezone.now()
+    count = CareMessage.objects.filter(pk__in=ids).update(read_at=now)
+    other = link.clinician_id if reader.pk == link.youth_id else link.youth_id
+    frame: events.ReadFrame = {"type": "care.read", "ids": ids, "read_at": now.isoformat()}
+    events.publish(link_id=link.pk, user_ids=[other], frame=frame)
+    return count
 
 
 def message_status_set(*, message: CareMessage, status: str) -> CareMessage:
-    """Moderation's adapter moves a message between states (publish, hold, remove)."""
+    """Moderation's adapter moves a message between states (publish, hold, remove).
+
+    Only a published message is framed to the clinician: a held one reaches them when a
+    moderator releases it (moderation calls this again with PUBLISHED), never before.
+    """
     message.status = status
     message.save(update_fields=["status"])
+    link = message.link
+    if status == MessageStatus.PUBLISHED:
+        recipients = [link.youth_id, link.clinician_id]
+        events.publish(link_id=link.pk, user_ids=recipients, frame=events.message_frame(message))
+    elif status == MessageStatus.REMOVED:
+        removed: events.RemovedFrame = {"type": "care.message_removed", "id": message.pk}
+        events.publish(link_id=link.pk, user_ids=[link.youth_id, link.clinician_id], frame=removed)
+    else:
+        events.publish(
+            link_id=link.pk, user_ids=[link.youth_id], frame=events.message_frame(message)
+        )
     logger.info("care.message.status", extra={"message_id": message.pk, "status": status})
     return message
 

@@ -62,17 +62,23 @@ def test_clinician_sees_a_youth_message_only_once_screened_and_the_youth_gets_a_
     assert "Læst" in page
 
 
-def test_held_youth_message_reaches_the_clinician_marked(
+def test_held_youth_message_waits_for_release_before_the_clinician_sees_it(
     client: Any, youth: User, clinician: User, link: CareLink
 ) -> None:
     message = services.message_send(link=link, sender=youth, body="alt er for meget")
     services.message_status_set(message=message, status=MessageStatus.HELD)
     client.force_login(clinician)
     page = client.get(reverse("care:clinician_messages", args=[youth.pk])).content.decode()
-    assert "alt er for meget" in page and "moderationskøen" in page
+    assert "alt er for meget" not in page
+    message.refresh_from_db()
+    assert message.read_at is None  # not shown, so not read
     client.force_login(youth)
     page = client.get(reverse("care:youth_messages", args=[link.pk])).content.decode()
-    assert "En person læser din besked" in page
+    assert "alt er for meget" in page and "En person læser din besked" in page
+    services.message_status_set(message=message, status=MessageStatus.PUBLISHED)  # released
+    client.force_login(clinician)
+    page = client.get(reverse("care:clinician_messages", args=[youth.pk])).content.decode()
+    assert "alt er for meget" in page
 
 
 def test_clinician_message_is_published_at_once_and_unread_until_opened(
