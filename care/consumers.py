@@ -13,9 +13,11 @@ the next frame instead of leaking one more message.
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
 from accounts.models import CareLink, Role
@@ -95,5 +97,6 @@ def _session_valid(session: SessionBase | None, user_id: int) -> bool:
     """
     if session is None or session.session_key is None:
         return True
-    data = type(session)(session_key=session.session_key).load()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    data = store(session_key=session.session_key).load()
     return bool(data) and str(data.get("_auth_user_id")) == str(user_id)
