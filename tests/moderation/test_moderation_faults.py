@@ -346,3 +346,195 @@ def test_redis_stall_delays_only_the_push_never_the_record(
     finally:
         own_redis.resume()
         channel_layers.backends.clear()
+
+
+# --- Web process restart -------------------------------------------------------------------------
+def _session_cookie(user: Any) -> str:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
+def _http(url: str, cookie: str, data: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One request as a browser would send it (POSTs carry the CSRF cookie and field)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    token = "a" * 32
+    headers = {"Cookie": f"{cookie}; csrftoken={token}"}
+    body = None
+    if data is not None:
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - local
+    try:
+        with opener.open(request, timeout=10) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as exc:  # 302 after a post lands here without the handler
+        return int(exc.code), bytes(exc.read())
+
+
+class _Web:
+    """A daphne process serving the app, killable with SIGKILL and restartable on its port."""
+
+    def __init__(self) -> None:
+        self.process: Any = None
+        self.port: int | None = None
+
+    def start(self) -> None:
+        from functools import partial
+
+        from channels.testing.live import make_application
+        from daphne.testing import DaphneProcess
+
+        from tests.conftest import _live_server_child_setup
+
+        connections.close_all()  # a forked child must not share the parent's database sockets
+        self.process = DaphneProcess(
+            host="127.0.0.1",
+            get_application=partial(make_application, static_wrapper=None),
+            setup=_live_server_child_setup,
+            port=self.port,
+        )
+        self.process.start()
+        if not self.process.ready.wait(timeout=30):
+            raise RuntimeError("daphne did not start within 30 s")
+        self.port = int(self.process.port.value)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.join(timeout=10)
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _drain_queue() -> None:
+    """Run the durable queue until empty, in this process, as a db_worker would."""
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(150)
+def test_web_process_restart_loses_no_post_and_the_dashboard_resyncs(
+    db_tasks: None,
+    own_redis: OwnRedis,
+    settings: Any,
+    fake_scorer: Any,
+    make_user: Any,
+    space: Any,
+    clinician: Any,
+) -> None:
+    import asyncio
+    import datetime as dt
+    import json
+
+    import websockets
+    from channels.layers import channel_layers
+    from django.utils import timezone
+
+    from config.settings import redis_channel_layer
+    from moderation.events import queue_name
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(own_redis.url)}
+    channel_layers.backends.clear()
+    joined = timezone.now() - dt.timedelta(days=30)  # past the new-user posting limits
+    youths = [make_user("youth", date_joined=joined) for _ in range(4)]
+    youth_cookies = [_session_cookie(y) for y in youths]
+    staff_cookie = _session_cookie(clinician)
+    crisis = ["jeg tager mit liv i aften", "jeg siger farvel til jer alle", "jeg har en plan i nat"]
+    for body in crisis:
+        fake_scorer.set(body, RiskLevel.CRISIS, "suicide")
+    queue = queue_name(space.clinic_id, "clinical")
+    web = _Web()
+
+    def post(n: int, body: str) -> Post:
+        status, _ = _http(
+            f"{web.url}/faellesskab/rum/{space.pk}/", youth_cookies[n], {"body": body}
+        )
+        assert status == 302, status  # acknowledged: redirected back to the feed
+        return Post.objects.get(author=youths[n])
+
+    async def open_socket() -> tuple[Any, dict[str, Any]]:
+        ws = await websockets.connect(
+            f"ws://127.0.0.1:{web.port}/ws/moderation/",
+            additional_headers={"Cookie": staff_cookie, "Origin": web.url},
+        )
+        hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        return ws, hello
+
+    async def next_opened(ws: Any) -> dict[str, Any]:
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
+            if frame.get("type") == "flag.changed" and frame.get("kind") == "opened":
+                return dict(frame)
+
+    loop = asyncio.new_event_loop()
+    try:
+        web.start()
+        # given: a moderator's open dashboard sees a crisis flag live
+        ws, hello = loop.run_until_complete(open_socket())
+        assert queue in hello["queues"]
+        first = post(0, crisis[0])
+        _drain_queue()
+        seen = loop.run_until_complete(next_opened(ws))
+        assert seen["subject_id"] == first.pk
+        last_seq = int(seen["seq"])
+
+        # when: two posts are acknowledged, then the web process dies before they are screened
+        second = post(1, crisis[1])
+        harmless = post(2, "i dag var en god dag i skolen")
+        web.kill()
+        loop.run_until_complete(ws.close())
+        # then: both are saved, pending, and screened by the worker while the web is down
+        assert {p.status for p in Post.objects.filter(pk__in=[second.pk, harmless.pk])} == {
+            Post.Status.PENDING
+        }
+        _drain_queue()
+        assert Post.objects.get(pk=second.pk).status == Post.Status.HELD
+        assert Post.objects.get(pk=harmless.pk).status == Post.Status.PUBLISHED
+        missed_flag = Flag.objects.get(subject_id=second.pk)
+
+        # and: the web comes back on the same port; the client reconnects and resyncs by seq
+        web.start()
+        ws, hello = loop.run_until_complete(open_socket())
+        assert hello["queues"][queue] > last_seq  # the gap the client fetches
+        status, raw = _http(
+            f"{web.url}/moderation/api/koe/?queue={queue}&after_seq={last_seq}", staff_cookie
+        )
+        assert status == 200
+        resync = json.loads(raw)
+        seqs = [e["seq"] for e in resync["events"]]
+        assert seqs == sorted(set(seqs)) and min(seqs) == last_seq + 1  # no gap, no duplicate
+        assert missed_flag.pk in {e["flag_id"] for e in resync["events"] if e["kind"] == "opened"}
+        assert first.pk not in {e["subject_id"] for e in resync["events"]}
+
+        # and live pushes flow again through the new process
+        third = post(3, crisis[2])
+        _drain_queue()
+        assert loop.run_until_complete(next_opened(ws))["subject_id"] == third.pk
+        loop.run_until_complete(ws.close())
+        assert Flag.objects.filter(tier=Tier.CRISIS).count() == 3
+        _assert_healthy()
+    finally:
+        web.kill()
+        loop.close()
+        channel_layers.backends.clear()
