@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareLink
@@ -75,12 +78,32 @@ class PeriodForm(forms.Form):
     til = forms.DateField(label=_("Til"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+# The word a youth types to confirm deleting their account, per interface language. A fixed
+# word, not a translated msgid, so the form cannot silently fall back to Danish where the
+# catalogue lacks it; it is always shown in the field's help text.
+CONFIRM_WORDS: dict[str, str] = {"da": "SLET", "en": "DELETE"}
+
+
+def confirm_word() -> str:
+    """The confirmation word of the active language (Danish when the language is unknown)."""
+    language = (translation.get_language() or "da")[:2]
+    return CONFIRM_WORDS.get(language, CONFIRM_WORDS["da"])
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(label=_("Din adgangskode"), widget=forms.PasswordInput)
-    confirm = forms.CharField(label=_("Skriv SLET for at bekræfte"), max_length=10)
+    confirm = forms.CharField(label=_("Bekræft sletningen"), max_length=10)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.word = confirm_word()
+        self.fields["confirm"].help_text = _("Skriv %(word)s for at bekræfte.") % {
+            "word": self.word
+        }
+        self.fields["confirm"].widget.attrs["aria-describedby"] = "id_confirm_help"
 
     def clean_confirm(self) -> str:
         value: str = self.cleaned_data["confirm"]
-        if value.strip().upper() != "SLET":
-            raise forms.ValidationError(_("Skriv SLET for at bekræfte."))
+        if value.strip().upper() != self.word:
+            raise forms.ValidationError(_("Skriv %(word)s for at bekræfte.") % {"word": self.word})
         return value
