@@ -56,7 +56,10 @@ def kpis_compute(*, days: int = 30, now: dt.datetime | None = None) -> dict[str,
     for tier in Tier.values:
         rows = [f for f in flags if f.tier == tier]
         looked = _minutes((f.opened_at, f.first_looked_at) for f in rows)
-        resolved = _minutes((f.opened_at, f.resolved_at) for f in rows)
+        # A flag superseded by the author's edit was closed by screening, not by a person.
+        resolved = _minutes(
+            (f.opened_at, f.resolved_at) for f in rows if f.resolution != Flag.Resolution.SUPERSEDED
+        )
         per_tier[tier] = {
             "opened": len(rows),
             "first_look_p50": percentile(looked, 50),

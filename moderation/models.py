@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 class SubjectType(models.TextChoices):
     POST = "post", _("Opslag")
+    REFLECTION = "reflection", _("Refleksion")
+    MESSAGE = "message", _("Besked til behandler")
 
 
 class RiskAssessment(models.Model):
@@ -81,11 +83,13 @@ class Flag(models.Model):
         RESOLVED = "resolved", _("Afsluttet")
 
     # The allow-list of status changes (Oscar's pipeline). A claim lapsing returns a flag to
-    # OPEN or ESCALATED; escalation from the tick may happen in any unresolved state.
+    # OPEN or ESCALATED; escalation from the tick may happen in any unresolved state. A person
+    # claims before resolving; only screening resolves an unclaimed flag, when a new revision
+    # of its subject supersedes it (`flags.flags_supersede`).
     TRANSITIONS: ClassVar[dict[str, set[str]]] = {
-        Status.OPEN: {Status.CLAIMED, Status.ESCALATED},
+        Status.OPEN: {Status.CLAIMED, Status.ESCALATED, Status.RESOLVED},
         Status.CLAIMED: {Status.OPEN, Status.ESCALATED, Status.RESOLVED},
-        Status.ESCALATED: {Status.CLAIMED, Status.ESCALATED},
+        Status.ESCALATED: {Status.CLAIMED, Status.ESCALATED, Status.RESOLVED},
         Status.RESOLVED: set(),
     }
 
@@ -94,6 +98,7 @@ class Flag(models.Model):
         HIDDEN = "hidden", _("Skjult")
         REMOVED = "removed", _("Fjernet")
         DISMISSED = "dismissed", _("Afvist")
+        SUPERSEDED = "superseded", _("Erstattet af en ny version")
 
     subject_type = models.CharField(max_length=16, choices=SubjectType.choices)
     subject_id = models.BigIntegerField()
@@ -162,6 +167,8 @@ class FlagEvent(models.Model):
         RESTRICTED = "restricted", _("Begrænsning")
         FEEDBACK = "feedback", _("Enig/uenig med modellen")
         PAGED = "paged", _("Vagt tilkaldt")
+        SUPERSEDED = "superseded", _("Erstattet af en ny version")
+        REVISED = "revised", _("Rettet af forfatteren")
 
     flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

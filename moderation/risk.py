@@ -24,6 +24,7 @@ __all__ = [
     "ScoredText",
     "detect_language",
     "model_degraded_in_process",
+    "rule_levels",
     "score_texts",
 ]
 
@@ -125,6 +126,11 @@ def score_texts(texts: Sequence[str]) -> list[ScoredText]:
         return [ScoredText(score=s, scored=False) for s in _rule_floor(texts)]
     _last_score_failure = None
     return [ScoredText(score=s, scored=True) for s in scores]
+
+
+def rule_levels(texts: Sequence[str]) -> list[RiskLevel]:
+    """The transparent rule layer's level per text: cheap, no model load (the tick uses it)."""
+    return [RiskLevel(s.level) for s in _rule_floor(texts)]
 
 
 def model_degraded_in_process() -> bool:

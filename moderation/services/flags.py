@@ -124,6 +124,63 @@ def flag_open(
     return flag
 
 
+def flags_supersede(*, subject: Subject, assessment: RiskAssessment) -> list[Flag]:
+    """The author's edit was screened: close the open flags of the subject's older revisions.
+
+    Runs in screening's transaction, before the new revision is routed (its own flag, if any,
+    opens after). A screening flag is about text that is gone: it is resolved as SUPERSEDED
+    with an event naming the new revision. A user report is about the author's conduct, and an
+    edit must not make it disappear: it stays open, moves to the new revision, and the edit is
+    recorded on it ("revised").
+    """
+    older = (
+        Flag.objects.select_for_update()
+        .filter(
+            subject_type=subject.subject_type,
+            subject_id=subject.subject_id,
+            revision__lt=subject.revision,
+        )
+        .exclude(status=Flag.Status.RESOLVED)
+        .order_by("id")
+    )
+    changed = []
+    for flag in older:
+        before = {**flag_state(flag), "revision": flag.revision}
+        note = {"revision": subject.revision, "assessment_id": assessment.pk}
+        if flag.report_id is not None:
+            flag.revision = subject.revision
+            flag.save(update_fields=["revision"])
+            flag_record(
+                flag,
+                FlagEvent.Kind.REVISED,
+                actor=None,
+                reason=f"version {subject.revision}",
+                before=before,
+                extra=note,
+            )
+        else:
+            flag_set_status(flag, Flag.Status.RESOLVED)
+            flag.resolution = Flag.Resolution.SUPERSEDED
+            flag.resolved_at = timezone.now()
+            flag.claimed_by = None
+            flag.claimed_until = None
+            flag.save()
+            flag_record(
+                flag,
+                FlagEvent.Kind.SUPERSEDED,
+                actor=None,
+                reason=f"version {subject.revision}",
+                before=before,
+                extra={**note, "superseded_by_revision": subject.revision},
+            )
+        changed.append(flag)
+        logger.info(
+            "moderation.flag.superseded",
+            extra={"flag_id": flag.pk, "revision": subject.revision, "report": flag.report_id},
+        )
+    return changed
+
+
 # --- Claims --------------------------------------------------------------------------------------
 def _claim_in_lock(flag: Flag, actor: Any, now: dt.datetime) -> None:
     if flag.status == Flag.Status.CLAIMED:
@@ -301,8 +358,41 @@ def flag_escalate(*, flag: Flag, actor: Any, reason: str) -> Flag:
 
 
 # --- User reports --------------------------------------------------------------------------------
+# Report categories that say a person may be at risk (community's "Jeg er bekymret for personen";
+# the others are listed for subject types whose reports name the risk). DOMAIN.md table B: any
+# self-harm or suicide signal goes to a human at once, not within a day.
+RISK_REPORT_CATEGORIES = frozenset({"worried", "self_harm", "suicide", "eating", "abuse"})
+
+
+def report_tier(*, category: str, note: str, subject: Subject) -> str:
+    """The tier (and so the SLA) of a user report: a day, unless it signals risk.
+
+    A risk category is ELEVATED (30 minutes, peer workers and clinicians). The rule layer reads
+    the reporter's note and the reported text and can only raise: crisis language in either, or
+    a crisis assessment of the subject, makes it CRISIS (5 minutes, clinicians, on-call paged).
+    """
+    from moderation import risk
+
+    levels = risk.rule_levels([note or "", subject.text or ""])
+    assessed = (
+        RiskAssessment.objects.filter(
+            subject_type=subject.subject_type,
+            subject_id=subject.subject_id,
+            revision=subject.revision,
+        )
+        .values_list("level", flat=True)
+        .first()
+    )
+    top = max([*levels, risk.RiskLevel(assessed or 0)])
+    if top >= risk.RiskLevel.CRISIS:
+        return Tier.CRISIS
+    if category in RISK_REPORT_CATEGORIES or top >= risk.RiskLevel.ELEVATED:
+        return Tier.ELEVATED
+    return Tier.REPORT
+
+
 def reports_ingest() -> int:
-    """Open a REPORT flag for every open user report that has none yet (idempotent).
+    """Open a flag for every open user report that has none yet (idempotent); tier by risk.
 
     Community keeps reports; the tick brings them into the same queue. Returns flags opened.
     """
@@ -316,9 +406,10 @@ def reports_ingest() -> int:
             subject = adapter.get(subject_id)
             if subject is None:
                 continue
+            tier = report_tier(category=category, note=_note, subject=subject)
             with transaction.atomic():
                 if Flag.objects.select_for_update().filter(report_id=report_id).exists():
                     continue
-                flag_open(subject=subject, tier=Tier.REPORT, report_id=report_id, category=category)
+                flag_open(subject=subject, tier=tier, report_id=report_id, category=category)
             opened += 1
     return opened

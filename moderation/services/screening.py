@@ -170,6 +170,8 @@ def _route_one(
             ).exists():
                 return None
             assessment = RiskAssessment.objects.create(**_assessment_fields(subject, result))
+            if subject.revision > 1:  # an edit: the old revision's flags are about gone text
+                flag_services.flags_supersede(subject=subject, assessment=assessment)
             tier = tier_for(result, restricted=_restricted(subject.author_id))
             if tier is None:
                 adapter.publish(subject)

@@ -251,7 +251,7 @@ def test_reports_land_in_the_queue_once(
 
     reporter = make_user("youth")
     space_membership_sync(user=reporter)
-    report = report_create(reporter=reporter, post=post, category="worried", note="bekymret")
+    report = report_create(reporter=reporter, post=post, category="unkind", note="grimt sagt")
     assert flag_services.reports_ingest() == 1
     assert flag_services.reports_ingest() == 0
     flag = Flag.objects.get(report_id=report.pk)
@@ -259,3 +259,73 @@ def test_reports_land_in_the_queue_once(
     flag_services.flag_resolve(flag=flag, actor=peer, action=Action.DISMISS, reason="ok")
     report.refresh_from_db()
     assert report.status == "resolved"
+
+
+@pytest.fixture
+def report_on(pending_post: Any, screen: Any, make_user: Any) -> Any:
+    """A published post reported by another youth; returns (post, report)."""
+    from community.permissions import space_membership_sync
+    from community.services import report_create
+
+    def make(category: str, note: str, body: str = "en helt almindelig dag") -> Any:
+        post = pending_post(body)
+        screen(post)
+        reporter = make_user("youth")
+        space_membership_sync(user=reporter)
+        return post, report_create(reporter=reporter, post=post, category=category, note=note)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("category", "note", "tier"),
+    [
+        ("unkind", "hun er grim ved mig", "report"),
+        ("spam", "reklame", "report"),
+        ("worried", "jeg er bekymret for hende", "elevated"),
+        ("worried", "hun skriver til mig at hun vil tage sit eget liv i nat", "crisis"),
+        ("other", "han har skrevet et afskedsbrev", "crisis"),  # the rule layer raises it
+    ],
+)
+def test_a_report_that_signals_risk_gets_the_risk_tier_and_sla(
+    report_on: Any, settings: Any, category: str, note: str, tier: str
+) -> None:
+    _post, report = report_on(category, note)
+    assert flag_services.reports_ingest() == 1
+    flag = Flag.objects.get(report_id=report.pk)
+    assert (flag.tier, flag.category) == (tier, category)
+    sla = settings.MODERATION["SLA_SECONDS"][tier]
+    assert abs((flag.due_at - flag.opened_at).total_seconds() - sla) < 1
+    if tier == "crisis":  # never waits for a peer worker; on-call is paged at once
+        assert flag.escalation_level == 1
+        assert flag.events.filter(kind=FlagEvent.Kind.PAGED).exists()
+
+
+def test_a_report_on_a_post_assessed_crisis_is_a_crisis_flag(
+    report_on: Any, fake_scorer: Any, clinician: Any
+) -> None:
+    from moderation.models import RiskAssessment
+
+    post, report = report_on("other", "se lige her")
+    RiskAssessment.objects.filter(subject_id=post.pk).update(level=int(RiskLevel.CRISIS))
+    flag_services.reports_ingest()
+    assert Flag.objects.get(report_id=report.pk).tier == "crisis"
+
+
+def test_an_edit_keeps_a_report_open_on_the_new_revision(
+    report_on: Any, screen: Any, youth: Any
+) -> None:
+    from community.services import post_edit
+
+    post, report = report_on("unkind", "grimt")
+    flag_services.reports_ingest()
+    flag = Flag.objects.get(report_id=report.pk)
+    edited = post_edit(post=post, editor=youth, body="en rettet udgave")
+    screen(edited)
+    flag.refresh_from_db()
+    # a report is about conduct: the edit does not close it; it moves to revision 2, audited
+    assert (flag.status, flag.revision) == (Flag.Status.OPEN, 2)
+    revised = flag.events.get(kind=FlagEvent.Kind.REVISED)
+    assert revised.before["revision"] == 1 and revised.after["revision"] == 2
+    edited.refresh_from_db()
+    assert edited.status == Post.Status.PUBLISHED

@@ -118,3 +118,34 @@ def test_edited_reflection_is_screened_again_and_reconcile_is_clean(
     )
     assert revisions == {1, 2}
     assert violations_find() == []
+
+
+def test_an_edit_supersedes_the_old_revisions_flag_and_routes_the_new_one(
+    fake_scorer: Any, write: Any
+) -> None:
+    from moderation.models import FlagEvent
+
+    # given: a reflection held for a clinician at revision 1
+    fake_scorer.set("Jeg skærer i mig selv.", RiskLevel.ELEVATED, "self_harm")
+    first = write("Jeg skærer i mig selv.")
+    old = Flag.objects.get(subject_type="reflection", subject_id=first.pk)
+    assert (old.revision, old.status) == (1, Flag.Status.OPEN)
+
+    # when: the youth rewrites it into something harmless
+    second = write("I dag gik jeg en tur med min hund.")
+
+    # then: the old flag is closed as superseded, naming the new revision in its audit
+    old.refresh_from_db()
+    assert (old.status, old.resolution) == (Flag.Status.RESOLVED, Flag.Resolution.SUPERSEDED)
+    event = old.events.get(kind=FlagEvent.Kind.SUPERSEDED)
+    assert event.actor is None and event.after["superseded_by_revision"] == second.revision == 2
+    assert event.before["status"] == Flag.Status.OPEN and event.before["revision"] == 1
+    # and the new revision's routing applies: harmless, so no open flag is left
+    assert not Flag.objects.filter(subject_id=first.pk).exclude(status="resolved").exists()
+
+    # when: it is edited again into crisis language, the new revision gets its own crisis flag
+    fake_scorer.set("Jeg har skrevet et afskedsbrev.", RiskLevel.CRISIS, "suicide")
+    third = write("Jeg har skrevet et afskedsbrev.")
+    current = Flag.objects.get(subject_id=first.pk, status=Flag.Status.OPEN)
+    assert (current.revision, current.tier) == (third.revision, Tier.CRISIS)
+    assert violations_find() == []
