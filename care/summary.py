@@ -54,15 +54,42 @@ def summary_build(
         open_count = sum(1 for f in flags if f.is_open)
         out.append(
             Sentence(
-                _(
-                    "Der blev oprettet %(n)s bekymringsmarkering(er) i perioden, heraf %(crisis)s "
-                    "på kriseniveau; %(open)s er stadig åben(e)."
+                ngettext(
+                    "%(n)s bekymringsmarkering oprettet i perioden.",
+                    "%(n)s bekymringsmarkeringer oprettet i perioden.",
+                    len(flags),
                 )
-                % {"n": len(flags), "crisis": crisis, "open": open_count},
+                % {"n": len(flags)},
                 flag_url,
                 "flags",
             )
         )
+        if crisis:
+            out.append(
+                Sentence(
+                    ngettext(
+                        "%(n)s af dem var på kriseniveau.",
+                        "%(n)s af dem var på kriseniveau.",
+                        crisis,
+                    )
+                    % {"n": crisis},
+                    flag_url,
+                    "flags",
+                )
+            )
+        if open_count:
+            out.append(
+                Sentence(
+                    ngettext(
+                        "%(n)s af dem er stadig åben.",
+                        "%(n)s af dem er stadig åbne.",
+                        open_count,
+                    )
+                    % {"n": open_count},
+                    flag_url,
+                    "flags",
+                )
+            )
     else:
         out.append(Sentence(_("Ingen bekymringsmarkeringer i perioden."), flag_url, "flags"))
     if "checkins" in scopes:
@@ -135,9 +162,12 @@ def _checkin_sentences(youth: User, since: dt.date, until: dt.date) -> list[Sent
             direction = _("nogenlunde stabilt")
         out.append(
             Sentence(
-                _(
+                ngettext(
+                    "%(n)s check-in; humøret lå i gennemsnit på %(mean)s af 10 og var "
+                    "%(direction)s (%(first)s → %(last)s).",
                     "%(n)s check-ins; humøret lå i gennemsnit på %(mean)s af 10 og var "
-                    "%(direction)s (%(first)s → %(last)s)."
+                    "%(direction)s (%(first)s → %(last)s).",
+                    len(moods),
                 )
                 % {
                     "n": len(moods),
@@ -176,17 +206,26 @@ def _journey_sentences(
     out.append(
         Sentence(
             ngettext(
-                "%(steps)s trin gennemført i rejser; %(started)s rejse startet, "
-                "%(completed)s afsluttet.",
-                "%(steps)s trin gennemført i rejser; %(started)s rejser startet, "
-                "%(completed)s afsluttet.",
-                len(started),
+                "%(n)s trin gennemført i rejser.", "%(n)s trin gennemført i rejser.", len(steps)
             )
-            % {"steps": len(steps), "started": len(started), "completed": len(completed)},
+            % {"n": len(steps)},
             url,
             "journeys",
         )
     )
+    if started:
+        out.append(
+            Sentence(
+                ngettext(
+                    "%(n)s rejse startet i perioden.",
+                    "%(n)s rejser startet i perioden.",
+                    len(started),
+                )
+                % {"n": len(started)},
+                url,
+                "journeys",
+            )
+        )
     for p in completed:
         out.append(
             Sentence(
@@ -217,7 +256,11 @@ def _toolkit_sentences(
         )
         out.append(
             Sentence(
-                _("Brugte “%(title)s” %(n)s gang(e); %(change)s.")
+                ngettext(
+                    "Brugte “%(title)s” %(n)s gang; %(change)s.",
+                    "Brugte “%(title)s” %(n)s gange; %(change)s.",
+                    row["uses"],
+                )
                 % {"title": row["title"], "n": row["uses"], "change": change_text},
                 f"{url}#strategy-{row['strategy_id']}",
                 "toolkit",

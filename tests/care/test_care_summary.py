@@ -69,6 +69,44 @@ def test_every_sentence_has_a_source_and_follows_the_shared_scopes(busy_youth: U
     assert {s.source for s in only_checkins} == {"flags", "checkins"}
 
 
+def test_plurals_follow_the_counts_and_each_sentence_keeps_its_source(
+    youth: User, make_flag: Any
+) -> None:
+    today = timezone.localdate()
+    every = {"activity", "journeys", "reflections", "toolkit", "checkins", "posts"}
+    strategy = toolkit_services.strategy_create_own(
+        youth=youth, title="Gå en tur", steps=["Ud"], language="da"
+    )
+
+    def texts() -> dict[str, str]:
+        sentences = summary_build(
+            youth=youth, since=today - dt.timedelta(days=13), until=today, scopes=every
+        )
+        assert all(s.url.startswith(f"/behandling/ung/{youth.pk}/") for s in sentences)
+        return {s.text: s.source for s in sentences}
+
+    make_flag(youth, "crisis")
+    toolkit_services.checkin_save(youth=youth, mood=5)
+    toolkit_services.strategy_use_start(strategy=strategy, mood_before=3)
+    one = texts()
+    assert one["1 bekymringsmarkering oprettet i perioden."] == "flags"
+    assert one["1 af dem var på kriseniveau."] == "flags"
+    assert one["1 af dem er stadig åben."] == "flags"
+    assert any(t.startswith("1 check-in;") for t in one)
+    assert any("“Gå en tur” 1 gang;" in t for t in one)
+    assert one["0 trin gennemført i rejser."] == "journeys"
+
+    make_flag(youth, "elevated")
+    toolkit_services.checkin_save(youth=youth, mood=6, day=today - dt.timedelta(days=1))
+    toolkit_services.strategy_use_start(strategy=strategy, mood_before=4)
+    two = texts()
+    assert two["2 bekymringsmarkeringer oprettet i perioden."] == "flags"
+    assert two["2 af dem er stadig åbne."] == "flags"
+    assert any(t.startswith("2 check-ins;") for t in two)
+    assert any("“Gå en tur” 2 gange;" in t for t in two)
+    assert not any("(e)" in t or "(er)" in t for t in two)
+
+
 def test_summary_page_says_it_is_generated_and_offers_a_plain_copy(
     client: Any, youth: User, clinician: User, link: Any, make_user: Any
 ) -> None:
@@ -79,7 +117,7 @@ def test_summary_page_says_it_is_generated_and_offers_a_plain_copy(
     assert "Automatisk genereret" in page
     assert '<textarea id="care-summary-text"' in page
     assert "data-copy-target" in page
-    assert "check-ins" in response.context["plain"]
+    assert "1 check-in;" in response.context["plain"]  # singular for one
 
 
 def test_summary_respects_withdrawn_scopes(
