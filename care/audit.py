@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.access_audit import access_log_record
-from accounts.models import AccessLog, User
+from accounts.models import AccessLog, CareLink, User
 
 
 def audit_view(
@@ -34,6 +34,21 @@ def audit_view(
         reason=reason,
         break_glass=break_glass,
         granted=granted,
+    )
+
+
+def audit_refused_link(*, viewer: User | AnonymousUser, link_id: int, what: str) -> None:
+    """A staff member refused a link-addressed resource (the message socket): one refused row,
+    on the link's youth when the link exists, otherwise with the link id in `object_ref`."""
+    if not viewer.is_authenticated or getattr(viewer, "role", None) == "youth":
+        return
+    youth_id = CareLink.objects.filter(pk=link_id).values_list("youth_id", flat=True).first()
+    access_log_record(
+        staff=viewer.pk,
+        youth=youth_id,
+        what=what,
+        object_ref=f"link:{link_id}",
+        granted=False,
     )
 
 

@@ -4,7 +4,9 @@ Push-only like every socket here: messages are written over HTTP (the form works
 JavaScript). The one client frame besides "ping" is "read", sent when a frame arrives while the
 page is visible, so the sender's receipt updates without a reload.
 
-Who may listen is decided again for every frame, not only on connect: the link must still be
+A staff member refused at connect leaves one refused row in the access audit, as a refused page
+does. An accepted socket leaves none: the messages page that opened it has already logged the
+view. Who may listen is decided again for every frame, not only on connect: the link must still be
 active, the listener still one of its two parties with an active account, and (for a browser)
 the session still valid. A youth who ends the link, or a logout elsewhere, closes the socket at
 the next frame instead of leaking one more message.
@@ -20,8 +22,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
-from accounts.models import CareLink, Role
+from accounts.models import AccessLog, CareLink, Role
 from care import events, services
+from care.audit import audit_refused_link
 from realtime.consumers import CLOSE_POLICY, AuthenticatedJsonConsumer
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ class CareThreadConsumer(AuthenticatedJsonConsumer):
         allowed = await self._still_allowed(user)
         if not allowed:
             logger.info("care.socket.refused", extra={"user_id": user.pk, "link_id": self.link_id})
+            await database_sync_to_async(audit_refused_link)(
+                viewer=user, link_id=self.link_id, what=AccessLog.What.MESSAGES
+            )
         return allowed
 
     async def groups_for_user(self, user: Any) -> list[str]:
