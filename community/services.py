@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -134,6 +135,25 @@ def _remove_comments_of(post: Post, *, actor: Any, reason: str) -> None:
     )
 
 
+# --- Posting restrictions (a seam, filled by moderation in its AppConfig.ready) -------------------
+# A check returns a message for the author (translated) if they may not write now, else None.
+# Community never imports moderation; moderation registers its sanction check here.
+_posting_checks: list[Callable[[Any], Any]] = []
+
+
+def posting_check_register(check: Callable[[Any], Any]) -> None:
+    """Add a check run before every post, comment and edit (idempotent per function)."""
+    if check not in _posting_checks:
+        _posting_checks.append(check)
+
+
+def _check_may_write(author: Any) -> None:
+    for check in _posting_checks:
+        message = check(author)
+        if message:
+            raise CommunityError("restricted", message)
+
+
 # --- Youth writes ------------------------------------------------------------------------------
 def _check_topic(topic: str | None) -> str | None:
     if topic in (None, ""):
@@ -157,6 +177,7 @@ def post_create(
     Raises PermissionDenied (no post permission), LimitError (length, rate, duplicate) or
     ValidationError. A refused post is not saved.
     """
+    _check_may_write(author)  # first: a suspended (inactive) author is told why, kindly
     if not permissions.can_post_in_space(author, space):
         raise PermissionDenied
     limits.check_length(body=body, is_comment=False)
@@ -189,6 +210,7 @@ def comment_create(*, author: Any, parent: Post, body: str, now: Any = None) -> 
     """Save a comment PENDING under a published top-level post; request screening on commit."""
     if parent.parent_id is not None:
         raise CommunityError("nested", _("Du kan kun svare på et opslag, ikke på et svar."))
+    _check_may_write(author)
     if not permissions.can_post_in_space(author, parent.space):
         raise PermissionDenied
     limits.check_length(body=body, is_comment=True)
@@ -230,6 +252,7 @@ def post_edit(
     """
     if post.author_id != editor.pk or post.is_staff_reply:
         raise PermissionDenied
+    _check_may_write(editor)
     limits.check_length(body=body, is_comment=post.parent_id is not None)
     topic = _check_topic(content_warning_topic) if post.parent_id is None else None
     with transaction.atomic():

@@ -25,3 +25,9 @@ class ModerationConfig(AppConfig):
         from moderation.services.screening import message_screening_requester
 
         care_screening.register_requester(message_screening_requester)
+
+        # A muted or suspended youth may not write in the community while the sanction lasts.
+        from community import services as community_services
+        from moderation.services.sanctions import posting_refusal
+
+        community_services.posting_check_register(posting_refusal)

@@ -2,8 +2,9 @@
 
 Each new restriction of an author lasts longer (SANCTION_LADDER_HOURS). An active sanction of
 any kind sends the author's posts to a human before publication (screening's REVIEW tier); a
-suspension also blocks log-in until it ends. A youth may appeal once; a moderator other than the
-issuer decides.
+mute or a suspension also refuses new posts, comments and edits in the community until it ends
+(`posting_refusal`, through community's posting seam), and a suspension blocks log-in.
+A youth may appeal once; a moderator other than the issuer decides.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from moderation import permissions
 from moderation.models import Appeal, Flag, FlagEvent, Sanction
@@ -28,6 +30,52 @@ _ACTION_FOR_KIND: dict[str, Action] = {
     Sanction.Kind.MUTE: Action.RESTRICT_MUTE,
     Sanction.Kind.SUSPEND: Action.RESTRICT_SUSPEND,
 }
+
+
+def sanction_blocking_writes(user: Any) -> Sanction | None:
+    """The user's active mute or suspension that lasts longest, if any (pre-moderation only
+    sends their posts to a person first; it never blocks writing)."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    now = timezone.now()
+    return (
+        Sanction.objects.filter(
+            user_id=user.pk,
+            kind__in=(Sanction.Kind.MUTE, Sanction.Kind.SUSPEND),
+            starts_at__lte=now,
+            ends_at__gt=now,
+            lifted_at__isnull=True,
+        )
+        .order_by("-ends_at")
+        .first()
+    )
+
+
+def posting_refusal(user: Any) -> str | None:
+    """Registered with community's posting seam: why `user` may not post or comment now, or None.
+
+    Muted: no posts, comments or edits in the community until the pause ends; reading goes on.
+    Suspended: the same (and log-in is blocked). Private writing is never blocked: a youth can
+    always message their clinician and write reflections, and sees where to get help now.
+    """
+    sanction = sanction_blocking_writes(user)
+    if sanction is None:
+        return None
+    until = formats.date_format(timezone.localtime(sanction.ends_at), "j. F \\k\\l. H:i")
+    line = settings.CRISIS_LINES[0]  # the first crisis line, from the one configurable place
+    if sanction.kind == Sanction.Kind.SUSPEND:
+        message = _(
+            "Din konto er sat på pause til %(until)s, så du kan ikke skrive i fællesskabet lige "
+            "nu. Du kan klage over afgørelsen. Har du det svært, kan du altid ringe til "
+            "%(line)s på %(number)s."
+        )
+    else:
+        message = _(
+            "Du har en pause fra at skrive i fællesskabet til %(until)s. Du kan stadig læse med "
+            "og klage over pausen. Har du det svært, kan du altid ringe til %(line)s på "
+            "%(number)s."
+        )
+    return message % {"until": until, "line": line["name"], "number": line["number"]}
 
 
 def _duration_hours(step: int) -> int:
