@@ -62,7 +62,7 @@ def posting_refusal(user: Any) -> str | None:
     if sanction is None:
         return None
     until = formats.date_format(timezone.localtime(sanction.ends_at), "j. F \\k\\l. H:i")
-    line = settings.CRISIS_LINES[0]  # the first crisis line, from the one configurable place
+    line: Any = settings.CRISIS_LINES[0]  # the first crisis line, from the one configurable place
     if sanction.kind == Sanction.Kind.SUSPEND:
         message = _(
             "Din konto er sat på pause til %(until)s, så du kan ikke skrive i fællesskabet lige "
