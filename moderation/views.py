@@ -6,6 +6,7 @@ dashboard with the live socket, SLA countdowns and resync.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -25,38 +26,55 @@ from moderation.permissions import Action
 from moderation.services import escalation, sanctions
 from moderation.services import flags as flag_services
 
-
 # --- Access audit (added by the care app, issue 7 item 6) ----------------------------------------
-def _access_flag_audited(request: HttpRequest, flag_id: int) -> Flag:
+# Why a moderator saw a youth's data, stored on each access-log row (data, so not translated).
+_WHY_QUEUE = "Moderering: køen"
+_WHY_FLAG = "Moderering: sagen"
+_WHY_HISTORY = "Moderering: sagens historik"
+_WHY_LIVE = "Moderering: kort i den levende kø"
+
+
+def _access_flag_audited(request: HttpRequest, flag_id: int, *, why: str, ref: str = "") -> Flag:
     """`permissions.access_flag`, plus one access-log row when the flag is about a youth.
 
-    The flag page shows what a youth wrote, so it is a staff view of their data: the youth sees
-    it on "Hvem har set mine data". A refused request leaves a refused row.
+    Every moderation view of a flag shows what a youth wrote, so it is a staff view of their
+    data: the youth sees it on "Hvem har set mine data". A refused request leaves a refused row.
     """
+    ref = ref or f"flag:{flag_id}"
     try:
         flag = permissions.access_flag(request.user, flag_id)
     except Http404:
         author_id = Flag.objects.filter(pk=flag_id).values_list("author_id", flat=True).first()
-        _audit_flag_view(request, flag_id=flag_id, author_id=author_id, granted=False)
+        _audit_youths(request, [author_id], ref=ref, why=why, granted=False)
         raise
-    _audit_flag_view(request, flag_id=flag.pk, author_id=flag.author_id, granted=True)
+    _audit_youths(request, [flag.author_id], ref=ref, why=why, granted=True)
     return flag
 
 
-def _audit_flag_view(
-    request: HttpRequest, *, flag_id: int, author_id: int | None, granted: bool
+def _audit_youths(
+    request: HttpRequest,
+    author_ids: Iterable[int | None],
+    *,
+    ref: str,
+    why: str,
+    granted: bool = True,
 ) -> None:
-    if author_id is None or not request.user.is_authenticated:
+    """Exactly one access-log row per youth whose data this response shows (staff are skipped)."""
+    if not request.user.is_authenticated:
         return
-    if not User.objects.filter(pk=author_id, role=Role.YOUTH).exists():
+    wanted = {a for a in author_ids if a is not None}
+    if not wanted:
         return
-    access_log_record(
-        staff=request.user.pk,
-        youth=author_id,
-        what=AccessLog.What.FLAGS,
-        object_ref=f"flag:{flag_id}",
-        granted=granted,
-    )
+    youths = User.objects.filter(pk__in=wanted, role=Role.YOUTH).values_list("pk", flat=True)
+    for youth_id in sorted(youths):
+        access_log_record(
+            staff=request.user.pk,
+            youth=youth_id,
+            what=AccessLog.What.FLAGS,
+            object_ref=ref,
+            reason=why,
+            granted=granted,
+        )
 
 
 def _require_moderator(request: HttpRequest) -> None:
@@ -77,6 +95,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cards = [selectors.flag_card(f, viewer=user) for f in selectors.flag_queue_for(user)]
     clinic_ids = permissions.clinic_ids_for_moderator(user)
     queues = _queues_for(user)
+    appeals = list(selectors.open_appeals_for(user)[:20])
+    _audit_youths(
+        request,
+        [c.flag.author_id for c in cards] + [a.sanction.user_id for a in appeals],
+        ref="moderation:dashboard",
+        why=_WHY_QUEUE,
+    )
     return render(
         request,
         "moderation/dashboard.html",
@@ -86,14 +111,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "degraded": selectors.model_degraded(),
             "staffed": any(escalation.clinic_is_staffed(c) for c in clinic_ids),
             "queue_seqs": {q: events.queue_last_seq(q) for q in queues},
-            "appeals": selectors.open_appeals_for(user)[:20],
+            "appeals": appeals,
         },
     )
 
 
 @login_required
 def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
-    flag = _access_flag_audited(request, flag_id)
+    flag = _access_flag_audited(request, flag_id, why=_WHY_FLAG)
     card = selectors.flag_card(flag, viewer=request.user)
     return render(
         request,
@@ -109,7 +134,7 @@ def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 def flag_history(request: HttpRequest, flag_id: int) -> HttpResponse:
-    flag = permissions.access_flag(request.user, flag_id)
+    flag = _access_flag_audited(request, flag_id, why=_WHY_HISTORY, ref=f"flag:{flag_id}:historik")
     return render(
         request,
         "moderation/flag_history.html",
@@ -119,7 +144,7 @@ def flag_history(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 def flag_card_json(request: HttpRequest, flag_id: int) -> JsonResponse:
-    flag = permissions.access_flag(request.user, flag_id)
+    flag = _access_flag_audited(request, flag_id, why=_WHY_LIVE, ref=f"flag:{flag_id}:json")
     return JsonResponse(selectors.flag_card(flag, viewer=request.user).as_json())
 
 
