@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.enrolment import age_in_years
@@ -281,20 +281,6 @@ def journey_counts_for_youths(*, youth_ids: YouthIds) -> dict[int, dict[str, int
         row["youth_id"]: {"in_progress": row["in_progress"], "completed": row["completed"]}
         for row in rows
     }
-
-
-def activity_for_youths(
-    *, youth_ids: YouthIds, since: dt.datetime, until: dt.datetime
-) -> dict[int, dict[str, Any]]:
-    """Per youth over [since, until]: steps completed and the time of the last one."""
-    rows = (
-        StepCompletion.objects.filter(
-            youth_id__in=youth_ids, completed_at__gte=since, completed_at__lte=until
-        )
-        .values("youth_id")
-        .annotate(steps=Count("id"), last_step_at=Max("completed_at"))
-    )
-    return {row["youth_id"]: dict(row) for row in rows}
 
 
 def step_completions_between(

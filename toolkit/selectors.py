@@ -237,18 +237,6 @@ def checkin_trends_for_youths(
     return {row["owner_id"]: dict(row) for row in rows}
 
 
-def activity_for_youths(
-    *, youth_ids: YouthIds, since: dt.date, until: dt.date
-) -> dict[int, dict[str, Any]]:
-    """Per youth over [since, until]: check-ins logged, mean mood and the last check-in day."""
-    rows = (
-        DailyCheckIn.objects.filter(owner_id__in=youth_ids, day__gte=since, day__lte=until)
-        .values("owner_id")
-        .annotate(checkins=Count("id"), mood_mean=Avg("mood"), last_day=Max("day"))
-    )
-    return {row["owner_id"]: dict(row) for row in rows}
-
-
 def checkin_outcomes_for_youths(*, youth_ids: YouthIds) -> dict[int, dict[str, Any]]:
     """Per youth: number of check-ins, first and last mood (anonymised outcome dataset)."""
     result: dict[int, dict[str, Any]] = {}

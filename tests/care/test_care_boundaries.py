@@ -3,14 +3,12 @@ of youths, and each app erases and exports only its own user's data."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from accounts.models import Role, User
 from community import erasure as community_erasure
@@ -30,16 +28,11 @@ def test_bulk_reads_are_one_query_each_for_any_number_of_youths(
     for youth in youths:
         toolkit_services.checkin_save(youth=youth, mood=5)
     ids = User.objects.filter(pk__in=[y.pk for y in youths]).values("pk")
-    today = timezone.localdate()
     reads: list[Callable[[], dict[int, Any]]] = [
         lambda: toolkit_selectors.checkin_trends_for_youths(youth_ids=ids),
-        lambda: toolkit_selectors.activity_for_youths(youth_ids=ids, since=today, until=today),
         lambda: toolkit_selectors.checkin_outcomes_for_youths(youth_ids=ids),
         lambda: toolkit_selectors.who5_outcomes_for_youths(youth_ids=ids),
         lambda: journey_selectors.journey_counts_for_youths(youth_ids=ids),
-        lambda: journey_selectors.activity_for_youths(
-            youth_ids=ids, since=timezone.now() - dt.timedelta(days=1), until=timezone.now()
-        ),
     ]
     for read in reads:
         with CaptureQueriesContext(connection) as queries:
@@ -48,8 +41,8 @@ def test_bulk_reads_are_one_query_each_for_any_number_of_youths(
         assert set(result) <= {y.pk for y in youths}
     trends = toolkit_selectors.checkin_trends_for_youths(youth_ids=ids)
     assert {trends[y.pk]["recent"] for y in youths} == {5}
-    activity = toolkit_selectors.activity_for_youths(youth_ids=ids, since=today, until=today)
-    assert all(activity[y.pk]["checkins"] == 1 for y in youths)
+    outcomes = toolkit_selectors.checkin_outcomes_for_youths(youth_ids=ids)
+    assert all(outcomes[y.pk] == {"count": 1, "first": 5, "last": 5} for y in youths)
 
 
 def test_each_app_erases_only_its_own_users_data(
