@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccessLog, CareLink, ClinicMembership, Role, User
-from care import permissions, sources
+from care import events, permissions, sources
 from care.models import CareFile, CareInvitation, CareMessage, SessionPlan
 from community import erasure as community_erasure
 from journeys import erasure as journey_erasure
@@ -127,6 +127,8 @@ def account_delete(*, youth: User) -> str:
         link.ended_at = timezone.now()
         link.scopes = []
         link.save(update_fields=["ended_at", "scopes"])
+        ended: events.LinkEndedFrame = {"type": "care.link_ended"}
+        events.publish(link_id=link.pk, user_ids=[link.youth_id, link.clinician_id], frame=ended)
     permissions.care_sync_permissions(youth=youth)
     counts = {
         **community_erasure.erase_user_data(

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
 from community import erasure as community_erasure
+from community import services as community_services
 from journeys import erasure as journey_erasure
 from journeys import selectors as journey_selectors
 from toolkit import erasure as toolkit_erasure
@@ -53,6 +54,8 @@ def test_each_app_erases_only_its_own_users_data(
         toolkit_services.strategy_create_own(
             youth=who, title=f"{tag}-s", steps=["a"], language="da"
         )
+    community_services.theme_filter_set(user=youth, hidden_topics=["grief"])
+    assert community_erasure.export_user_data(user=youth)["hidden_topics"] == ["grief"]
     kept = make_post(youth, "MIN-beholdt")
     emptied = make_post(youth, "MIN-tømt")
     theirs = make_post(other_youth, "DERES-indlæg")
@@ -72,5 +75,6 @@ def test_each_app_erases_only_its_own_users_data(
     assert kept.body == "MIN-beholdt"
     assert emptied.body == ""
     assert theirs.body == "DERES-indlæg"
+    assert community_erasure.export_user_data(user=youth)["hidden_topics"] == []
     exported = community_erasure.export_user_data(user=other_youth)
     assert [p["body"] for p in exported["posts"]] == ["DERES-indlæg"]

@@ -268,3 +268,16 @@ async def test_frames_flow_through_redis_and_a_stranger_gets_none(
     assert receipt == {"type": "care.read", "ids": [message.pk], "read_at": receipt["read_at"]}
     await youth_socket.disconnect()
     await clinician_socket.disconnect()
+
+
+async def test_account_deletion_closes_the_clinicians_socket(
+    youth: User, clinician: User, link: CareLink
+) -> None:
+    from care import gdpr
+
+    clinician_socket = await _open(clinician, link.pk)
+    await database_sync_to_async(gdpr.account_delete)(youth=youth)
+    assert await clinician_socket.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": CLOSE_POLICY,
+    }
