@@ -30,7 +30,14 @@ def post_lock_for_screening(*, post_id: int) -> Post:
 
     Must be called inside `transaction.atomic()`. Raises Post.DoesNotExist if it is gone.
     """
-    return Post.objects.select_for_update().select_related("author", "space").get(pk=post_id)
+    # Lock the post row only (not the joined author and space rows), and as NO KEY UPDATE: a
+    # youth's new post checks its foreign keys with KEY SHARE locks on those rows at commit, and
+    # a wider lock here deadlocked with that under two screening workers (bench, 2026-11-22).
+    return (
+        Post.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("author", "space")
+        .get(pk=post_id)
+    )
 
 
 def posts_pending_older_than(*, seconds: int) -> QuerySet[Post]:

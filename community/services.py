@@ -60,7 +60,13 @@ def _check_transition(post: Post, to: str) -> None:
 
 
 def _lock_post(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("author", "space").get(pk=post.pk)
+    # The post row only, NO KEY UPDATE: see selectors.post_lock_for_screening (a deadlock with
+    # concurrent inserts' foreign-key checks otherwise).
+    return (
+        Post.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("author", "space")
+        .get(pk=post.pk)
+    )
 
 
 def _frame_message(frame: Frame | dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +83,8 @@ def _event_append(
     Must run inside a transaction. The lock serialises writers per space, so seq has no gaps and
     follows commit order.
     """
-    space = Space.objects.select_for_update().get(pk=space_id)
+    # NO KEY UPDATE: serialises seq writers but lets new posts' FK checks (KEY SHARE) through.
+    space = Space.objects.select_for_update(no_key=True).get(pk=space_id)
     seq = space.last_seq + 1
     Space.objects.filter(pk=space_id).update(last_seq=seq)
     event = SpaceEvent.objects.create(
