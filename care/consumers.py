@@ -5,8 +5,10 @@ JavaScript). The one client frame besides "ping" is "read", sent when a frame ar
 page is visible, so the sender's receipt updates without a reload.
 
 A staff member refused at connect leaves one refused row in the access audit, as a refused page
-does. An accepted socket leaves none: the messages page that opened it has already logged the
-view. Who may listen is decided again for every frame, not only on connect: the link must still be
+does. An accepted socket leaves none (the messages page that opened it logged that view); each
+youth's message it then shows the clinician live leaves one row naming the message.
+
+Who may listen is decided again for every frame, not only on connect: the link must still be
 active, the listener still one of its two parties with an active account, and (for a browser)
 the session still valid. A youth who ends the link, or a logout elsewhere, closes the socket at
 the next frame instead of leaking one more message.
@@ -24,7 +26,7 @@ from django.contrib.sessions.backends.base import SessionBase
 
 from accounts.models import AccessLog, CareLink, Role
 from care import events, services
-from care.audit import audit_refused_link
+from care.audit import audit_refused_link, audit_view
 from realtime.consumers import CLOSE_POLICY, AuthenticatedJsonConsumer
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ class CareThreadConsumer(AuthenticatedJsonConsumer):
 
     async def care_event(self, event: dict[str, Any]) -> None:
         """Handles "care.event": forward the frame only while the listener may still see it."""
-        if not await self._still_allowed(self.scope["user"]):
+        if not await self._deliver_allowed(self.scope["user"], event["frame"]):
             await self.close(code=CLOSE_POLICY)
             return
         await self.send_json(event["frame"])
@@ -67,6 +69,25 @@ class CareThreadConsumer(AuthenticatedJsonConsumer):
 
     @database_sync_to_async
     def _still_allowed(self, user: Any) -> bool:
+        return self._check(user)
+
+    @database_sync_to_async
+    def _deliver_allowed(self, user: Any, frame: dict[str, Any]) -> bool:
+        """The check, and for a youth's message shown live to the clinician one audit row (the
+        page that opened the socket logged what it showed; this logs what arrived after)."""
+        if not self._check(user):
+            return False
+        message = frame.get("message") if frame.get("type") == "care.message" else None
+        if message is not None and message["sender_id"] != user.pk and user.role != Role.YOUTH:
+            audit_view(
+                viewer=user,
+                youth_id=message["sender_id"],
+                what=AccessLog.What.MESSAGES,
+                object_ref=f"message:{message['id']}",
+            )
+        return True
+
+    def _check(self, user: Any) -> bool:
         """The link is active, `user` is one of its parties in their role, and the session holds."""
         link = (
             CareLink.objects.filter(pk=self.link_id, ended_at__isnull=True)

@@ -174,3 +174,41 @@ async def test_accepted_socket_adds_no_row_and_a_youth_probe_none(
         assert connected is expect
         await communicator.disconnect()
     assert await AccessLog.objects.acount() == before
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_youths_message_shown_live_leaves_one_row_per_message(
+    youth: User, clinician: User, link: CareLink
+) -> None:
+    from care.models import MessageStatus
+
+    clinician_socket = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns),  # type: ignore[arg-type]
+        f"/ws/care/{link.pk}/",
+    )
+    clinician_socket.scope["user"] = clinician
+    youth_socket = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns),  # type: ignore[arg-type]
+        f"/ws/care/{link.pk}/",
+    )
+    youth_socket.scope["user"] = youth
+    assert (await clinician_socket.connect())[0] and (await youth_socket.connect())[0]
+    before = await AccessLog.objects.acount()
+    message = await database_sync_to_async(services.message_send)(
+        link=link, sender=youth, body="Må jeg spørge om noget?"
+    )
+    await youth_socket.receive_json_from(timeout=2)  # the youth's own pending copy: no row
+    await database_sync_to_async(services.message_status_set)(
+        message=message, status=MessageStatus.PUBLISHED
+    )
+    await clinician_socket.receive_json_from(timeout=2)
+    await youth_socket.receive_json_from(timeout=2)
+    await database_sync_to_async(services.message_send)(link=link, sender=clinician, body="Ja")
+    await clinician_socket.receive_json_from(timeout=2)  # their own message: no row
+    await youth_socket.receive_json_from(timeout=2)
+    rows = [row async for row in AccessLog.objects.order_by("pk")[before:]]
+    assert [(r.staff_id, r.youth_id, r.what, r.object_ref, r.granted) for r in rows] == [
+        (clinician.pk, youth.pk, "messages", f"message:{message.pk}", True)
+    ]
+    await clinician_socket.disconnect()
+    await youth_socket.disconnect()
