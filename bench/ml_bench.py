@@ -114,15 +114,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=60)
     parser.add_argument("--no-accuracy", action="store_true")
+    parser.add_argument("--head-dir", default=None, help="head artefacts (default ml/model)")
     parser.add_argument(
         "--variant",
         choices=("both", "fp32", "int8"),
         default="both",
         help="run one variant alone to get its own peak RSS (both: the int8 RSS is cumulative)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads; the process is pinned to as many CPUs",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.threads]))
+    load_before = os.getloadavg()
 
     started = time.perf_counter()
     import torch
@@ -133,19 +141,32 @@ def main() -> int:
     rows: dict[str, dict[str, float]] = {}
     accuracy: dict[str, dict[str, float]] = {}
     variants = ("fp32", "int8") if args.variant == "both" else (args.variant,)
+    scorer_version = ""
     for variant in variants:
         started = time.perf_counter()
-        scorer = TransformerScorer(num_threads=1, quantize_int8=variant == "int8")
+        scorer = TransformerScorer(
+            head_dir=args.head_dir, num_threads=args.threads, quantize_int8=variant == "int8"
+        )
         load_s = time.perf_counter() - started
         rows[variant] = {"load_s": load_s, **measure(scorer, args.repeats)}
         rows[variant]["peak_rss_mb"] = peak_rss_mb()
+        scorer_version = scorer.model_version
         if not args.no_accuracy:
             accuracy[variant] = heldout_accuracy(scorer)
         del scorer
 
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible, ")
-    print(f"torch {torch.__version__}, 1 thread, pinned to one CPU; import {import_s:.1f} s")
+    print(
+        f"torch {torch.__version__}, {args.threads} thread(s), pinned to {args.threads} CPU(s); "
+        f"import {import_s:.1f} s; model {scorer_version}"
+    )
+    print(
+        "load average (1/5/15 min) before: "
+        + " ".join(f"{v:.2f}" for v in load_before)
+        + ", after: "
+        + " ".join(f"{v:.2f}" for v in os.getloadavg())
+    )
     print()
     print("| figure | " + " | ".join(variants) + " |")
     print("|---|" + "---|" * len(variants))

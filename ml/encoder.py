@@ -100,7 +100,10 @@ class Encoder:
         num_threads: int = 1,
         quantize_int8: bool = False,
         verify: bool = True,
+        num_layers: int | None = None,
     ) -> None:
+        """``num_layers`` keeps only the first layers (the risk head reads layer 6; see
+        ml/model/MODEL_CARD.md); ``None`` keeps all twelve, as similarity search wants."""
         import torch
 
         self.encoder_dir = resolve_encoder_dir(model_path)
@@ -122,6 +125,14 @@ class Encoder:
                 f"encoder at {self.encoder_dir} failed to load ({error}); run `{BUILD_COMMAND}`"
             ) from error
         model.eval()
+        if num_layers is not None:
+            if not 1 <= num_layers <= len(model.encoder.layer):
+                raise ModelUnavailable(
+                    f"encoder has {len(model.encoder.layer)} layers, {num_layers} requested"
+                )
+            model.encoder.layer = model.encoder.layer[:num_layers]
+            model.config.num_hidden_layers = num_layers
+        self.num_layers = len(model.encoder.layer)
         if quantize_int8:
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear}, dtype=torch.qint8

@@ -70,7 +70,18 @@ CORPUS_FILES = (
 MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
-MODEL_RELEASE = 2
+MODEL_RELEASE = 3
+# The head reads the mean-pooled output of the first ENCODER_LAYERS layers of e5-small. On
+# the calibration split, layer 6 separated the levels as well as layer 12 or better (see the
+# model card), and half the layers is about twice the throughput.
+ENCODER_LAYERS = 6
+# RMHD Reddit labels mapped onto Sammen's levels for the (optional) RMHD training half.
+RMHD_NON_MENTAL_HEALTH = frozenset(
+    {
+        "conspiracy", "divorce", "guns", "legaladvice", "mindfulness", "personalfinance",
+        "teaching", "ukpersonalfinance", "ukpolitics", "unitedkingdom",
+    }
+)  # fmt: skip
 MODEL_VERSION = f"{MODEL_NAME}-{MODEL_RELEASE}"
 
 # Clinical policy (DESIGN.md section 4 and issue 3): the recall each level must reach on
@@ -247,8 +258,13 @@ def train_head(
     *,
     weight_decay: float,
     seed: int,
+    category_mask: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Fit multinomial logistic regression over levels and a sigmoid per category (LBFGS)."""
+    """Fit multinomial logistic regression over levels and a sigmoid per category (LBFGS).
+
+    ``category_mask`` (1 or 0 per row) leaves rows without category labels (RMHD posts) out
+    of the category loss.
+    """
     import torch
 
     torch.manual_seed(seed)
@@ -256,6 +272,11 @@ def train_head(
     y = torch.from_numpy(levels.astype(np.int64))
     c = torch.from_numpy(categories.astype(np.float32))
     w = torch.from_numpy(sample_weight.astype(np.float32))
+    m = torch.from_numpy(
+        np.ones(len(features), np.float32)
+        if category_mask is None
+        else category_mask.astype(np.float32)
+    )
     dim = x.shape[1]
     level_weight = torch.zeros((dim, len(RiskLevel)), requires_grad=True)
     level_bias = torch.zeros(len(RiskLevel), requires_grad=True)
@@ -272,7 +293,7 @@ def train_head(
         category_loss = torch.nn.functional.binary_cross_entropy_with_logits(
             x @ category_weight + category_bias, c, reduction="none"
         ).mean(dim=1)
-        loss = ((level_loss + category_loss) * w).sum() / w.sum()
+        loss = ((level_loss + category_loss * m) * w).sum() / w.sum()
         loss = loss + weight_decay * (level_weight.pow(2).sum() + category_weight.pow(2).sum())
         loss.backward()
         return loss
@@ -378,6 +399,15 @@ def rmhd_sample(
     return sample
 
 
+def rmhd_author_split(posts: Sequence[dict[str, str]], seed: int) -> np.ndarray:
+    """True for posts whose author falls in the seeded training half (split by author)."""
+    authors = sorted({p.get("author") or p["post"][:80] for p in posts})
+    rng = random.Random(seed + 2)  # noqa: S311 - reproducible sampling, not security
+    rng.shuffle(authors)
+    training = set(authors[: len(authors) // 2])
+    return np.array([(p.get("author") or p["post"][:80]) in training for p in posts], dtype=bool)
+
+
 # ------------------------------------------------------------------------------- main
 def _metric_recall(
     truth: np.ndarray,
@@ -451,6 +481,22 @@ def main(argv: list[str] | None = None) -> int:
         help="posts per non-SuicideWatch subreddit (0 = all 260)",
     )
     parser.add_argument("--no-rmhd", action="store_true", help="skip the external check")
+    parser.add_argument(
+        "--rmhd-train-weight",
+        type=float,
+        default=4.0,
+        help="weight of each RMHD class in the head's loss, on half of the RMHD authors "
+        "(0 = no RMHD training; the external check then uses all sampled posts)",
+    )
+    parser.add_argument(
+        "--elevated-crisis-target",
+        type=float,
+        default=RECALL_TARGETS["crisis"] + THRESHOLD_MARGIN,
+        help="out-of-fold share of crisis posts the elevated threshold must pass (0 = off)",
+    )
+    parser.add_argument(
+        "--encoder-layers", type=int, default=ENCODER_LAYERS, help="encoder layers the head reads"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     import torch
@@ -465,9 +511,10 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         print("no corpus rows found", file=sys.stderr)  # noqa: T201
         return 1
-    encoder = Encoder(args.weights_dir, num_threads=args.threads)
+    encoder = Encoder(args.weights_dir, num_threads=args.threads, num_layers=args.encoder_layers)
     encoder_sha = sha256_file(encoder.encoder_dir / "model.safetensors")
-    cache = WindowCache(CACHE_DIR, encoder.encoder_hash)
+    layer_tag = "" if encoder.num_layers == 12 else f"-L{encoder.num_layers}"
+    cache = WindowCache(CACHE_DIR, encoder.encoder_hash, tag=layer_tag)
     windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed corpus")
 
     splits = np.array(split_by_group(rows, args.seed))
@@ -478,6 +525,59 @@ def main(argv: list[str] | None = None) -> int:
     category_matrix = np.array(
         [[c in r.categories for c in CATEGORIES] for r in rows], dtype=np.float32
     )
+
+    # RMHD (English Reddit) as an external check and, optionally, as extra training rows:
+    # its authors are split in half (seeded); only the training half ever reaches the head,
+    # and the AUROC that counts is measured on the other half.
+    posts: list[dict[str, str]] = []
+    rmhd_windows: list[np.ndarray] = []
+    rmhd_train = np.zeros(0, dtype=bool)
+    if not args.no_rmhd:
+        posts = rmhd_sample(fetch_rmhd(CACHE_DIR), args.rmhd_per_control, args.seed)
+        rmhd_windows = embed_with_cache(
+            encoder, [p["post"] for p in posts], cache, desc="embed RMHD"
+        )
+        rmhd_train = rmhd_author_split(posts, args.seed) & (args.rmhd_train_weight > 0)
+    rmhd_subreddits = [p["subreddit"].lower() for p in posts]
+    rmhd_levels = np.array(
+        [
+            RiskLevel.CRISIS if name == "suicidewatch"
+            else RiskLevel.NONE if name in RMHD_NON_MENTAL_HEALTH
+            else RiskLevel.LOW
+            for name in rmhd_subreddits
+        ],
+        dtype=np.int64,
+    )  # fmt: skip
+
+    def stack_rmhd(total: float) -> tuple[np.ndarray, ...]:
+        """RMHD training-half windows; each mapped level weighs ``rmhd_train_weight`` cells."""
+        index = np.flatnonzero(rmhd_train)
+        if not len(index):
+            return ()
+        counts = np.bincount(rmhd_levels[index], minlength=len(RiskLevel))
+        features, levels, weights = [], [], []
+        for i in index:
+            w = rmhd_windows[i]
+            features.append(w)
+            levels.extend([rmhd_levels[i]] * len(w))
+            weights.extend([args.rmhd_train_weight / counts[rmhd_levels[i]] / len(w)] * len(w))
+        n = sum(len(f) for f in features)
+        return (
+            np.concatenate(features),
+            np.array(levels),
+            np.zeros((n, len(CATEGORIES)), dtype=np.float32),
+            np.array(weights) * total,
+        )
+
+    def fit(index: np.ndarray, decay: float, *, with_rmhd: bool = True) -> dict[str, np.ndarray]:
+        """Train the head on corpus texts ``index`` plus, unless told not to, RMHD's half."""
+        corpus_part = stack(index)
+        rmhd_part = stack_rmhd(float(len(index))) if with_rmhd else ()
+        if not rmhd_part:
+            return train_head(*corpus_part, weight_decay=decay, seed=args.seed)
+        mask = np.concatenate([np.ones(len(corpus_part[0])), np.zeros(len(rmhd_part[0]))])
+        merged = [np.concatenate([a, b]) for a, b in zip(corpus_part, rmhd_part, strict=True)]
+        return train_head(*merged, weight_decay=decay, seed=args.seed, category_mask=mask)
 
     def stack(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Windows of the given texts, each labelled with its text's labels and balanced weights."""
@@ -529,9 +629,7 @@ def main(argv: list[str] | None = None) -> int:
         loss = 0.0
         for fold in tqdm(range(args.cv_folds), desc=f"cv decay={decay:g}", unit="fold"):
             held = fit_index[folds == fold]
-            fold_arrays = train_head(
-                *stack(fit_index[folds != fold]), weight_decay=decay, seed=args.seed
-            )
+            fold_arrays = fit(fit_index[folds != fold], decay)
             fold_head = make_head(fold_arrays, identity_calibration, half)
             out_of_fold[held] = text_scores(fold_head, [windows[i] for i in held])
             for i in held:
@@ -546,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
             best = (loss, decay, out_of_fold)
     assert best is not None
     _, weight_decay, out_of_fold = best
-    arrays = train_head(*stack(fit_index), weight_decay=weight_decay, seed=args.seed)
+    arrays = fit(fit_index, weight_decay)
     calibration_index = fit_index  # thresholds and Platt maps use the out-of-fold scores
 
     head = make_head(arrays, identity_calibration, half)
@@ -567,6 +665,18 @@ def main(argv: list[str] | None = None) -> int:
             thresholds[lang][level.label] = threshold_for_recall(
                 calibrated_l[:, column], truth[rows_l] >= level, targets[level.label]
             )
+        # A crisis post below the elevated threshold can never be called crisis (the levels
+        # are chained), so the elevated threshold must also pass crisis posts at the crisis
+        # target, not only elevated-or-crisis posts at the elevated target.
+        if args.elevated_crisis_target > 0:
+            thresholds[lang]["elevated"] = min(
+                thresholds[lang]["elevated"],
+                threshold_for_recall(
+                    calibrated_l[:, 1],
+                    truth[rows_l] == RiskLevel.CRISIS,
+                    args.elevated_crisis_target,
+                ),
+            )
         # Crisis is chained to elevated (Head.levels), so its threshold is chosen among the
         # crisis posts that already pass the elevated threshold.
         crisis_rows = truth[rows_l] == RiskLevel.CRISIS
@@ -579,6 +689,24 @@ def main(argv: list[str] | None = None) -> int:
         if thresholds[lang]["crisis"] < 0 and passing.any():  # target out of reach: keep all
             thresholds[lang]["crisis"] = float(calibrated_l[passing, 2].min())
     head = make_head(arrays, calibration, thresholds)
+    # The same thresholds on the out-of-fold scores they were chosen from: what the fitting
+    # set says the operating point costs, before the test split is looked at.
+    _, predicted_oof = predict_levels(head, raw_fit[calibration_index], langs[calibration_index])
+    oof_truth = truth[calibration_index]
+    out_of_fold_operating_point = {
+        lang: {
+            "crisis_recall": round(float((predicted_oof[m & (oof_truth == 3)] == 3).mean()), 4),
+            "elevated_plus_recall": round(
+                float((predicted_oof[m & (oof_truth >= 2)] >= 2).mean()), 4
+            ),
+            "none_flagged_elevated_plus": round(
+                float((predicted_oof[m & (oof_truth == 0)] >= 2).mean()), 4
+            ),
+        }
+        for lang in LANGUAGES
+        for m in [langs[calibration_index] == lang]
+    }
+    print(f"out-of-fold operating point: {json.dumps(out_of_fold_operating_point)}")  # noqa: T201
 
     # Held-out evaluation, model alone and with the rule floor (what production runs).
     _, predicted_model = predict_levels(head, raw_all, langs)
@@ -626,26 +754,38 @@ def main(argv: list[str] | None = None) -> int:
             failures.append((rows[i], RiskLevel(int(predicted_detected[i]))))
 
     rmhd: dict[str, object] = {}
-    if not args.no_rmhd:
-        posts = rmhd_sample(fetch_rmhd(CACHE_DIR), args.rmhd_per_control, args.seed)
-        rmhd_windows = embed_with_cache(
-            encoder, [p["post"] for p in posts], cache, desc="embed RMHD"
-        )
+    if posts:
+        labels = np.array([name == "suicidewatch" for name in rmhd_subreddits], dtype=int)
+        held = ~rmhd_train
         rmhd_raw = text_scores(head, rmhd_windows)
-        labels = np.array([p["subreddit"].lower() == "suicidewatch" for p in posts], dtype=int)
-        _rmhd_calibrated, rmhd_levels = predict_levels(head, rmhd_raw, ["en"] * len(posts))
+        _rmhd_calibrated, rmhd_predicted = predict_levels(head, rmhd_raw, ["en"] * len(posts))
+        # The same head fitted without any RMHD rows, for the out-of-distribution figure.
+        plain = make_head(fit(fit_index, weight_decay, with_rmhd=False), calibration, thresholds)
+        plain_raw = text_scores(plain, rmhd_windows)
         rmhd = {
             "posts": len(posts),
             "suicidewatch_posts": int(labels.sum()),
             "per_control_subreddit": args.rmhd_per_control or 260,
-            "auroc_elevated_plus_score": round(auroc(labels, rmhd_raw[:, 1]), 4),
-            "auroc_crisis_score": round(auroc(labels, rmhd_raw[:, 2]), 4),
+            "trained_on_rmhd": bool(rmhd_train.any()),
+            "rmhd_train_weight": args.rmhd_train_weight,
+            "heldout_posts": int(held.sum()),
+            "heldout_suicidewatch_posts": int(labels[held].sum()),
+            "auroc_elevated_plus_score": round(auroc(labels[held], rmhd_raw[held, 1]), 4),
+            "auroc_crisis_score": round(auroc(labels[held], rmhd_raw[held, 2]), 4),
             "suicidewatch_flagged_elevated_plus": round(
-                float((rmhd_levels[labels == 1] >= RiskLevel.ELEVATED).mean()), 4
+                float((rmhd_predicted[held & (labels == 1)] >= RiskLevel.ELEVATED).mean()), 4
             ),
             "other_flagged_elevated_plus": round(
-                float((rmhd_levels[labels == 0] >= RiskLevel.ELEVATED).mean()), 4
+                float((rmhd_predicted[held & (labels == 0)] >= RiskLevel.ELEVATED).mean()), 4
             ),
+            "without_rmhd_training": {
+                "auroc_elevated_plus_score_heldout": round(
+                    auroc(labels[held], plain_raw[held, 1]), 4
+                ),
+                "auroc_crisis_score_heldout": round(auroc(labels[held], plain_raw[held, 2]), 4),
+                "auroc_elevated_plus_score_all": round(auroc(labels, plain_raw[:, 1]), 4),
+                "auroc_crisis_score_all": round(auroc(labels, plain_raw[:, 2]), 4),
+            },
         }
         print("RMHD external check:", json.dumps(rmhd))  # noqa: T201
 
@@ -682,6 +822,9 @@ def main(argv: list[str] | None = None) -> int:
             "lexicon_version": LEXICON_VERSION,
             "hard_negative_weight": args.hard_negative_weight,
             "cv_folds": args.cv_folds,
+            "elevated_crisis_target": args.elevated_crisis_target,
+            "out_of_fold_operating_point": out_of_fold_operating_point,
+            "encoder_layers": encoder.num_layers,
             "probe": probe,
             "probe_baseline": _read_json(args.out / "probe_baseline.json"),
         },
@@ -719,6 +862,7 @@ def write_artefacts(
         "encoder_sha256": encoder_sha,
         "encoder_prefix": "query: ",
         "pooling": "mean",
+        "encoder_layers": int(metrics.get("encoder_layers", 12)),  # type: ignore[call-overload]
         "window_tokens": WINDOW_TOKENS,
         "window_stride": WINDOW_STRIDE,
         "lexicon_version": LEXICON_VERSION,

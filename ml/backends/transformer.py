@@ -60,6 +60,7 @@ class Head:
     thresholds: dict[str, dict[str, float]]  # lang -> level -> threshold on calibrated score
     version: str
     encoder_sha256: str
+    encoder_layers: int = 12  # the head reads the mean-pooled output of this many layers
 
     def level_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Uncalibrated P(level >= k) for k = low, elevated, crisis: shape [n, 3]."""
@@ -146,6 +147,7 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         thresholds=thresholds,
         version=str(schema["model_version"]),
         encoder_sha256=str(schema.get("encoder_sha256", "")),
+        encoder_layers=int(schema.get("encoder_layers", 12)),
     )
 
 
@@ -185,7 +187,12 @@ class TransformerScorer:
         batch_size: int = 32,
     ) -> None:
         self.head = load_head(Path(head_dir) if head_dir else DEFAULT_HEAD_DIR)
-        self.encoder = Encoder(model_path, num_threads=num_threads, quantize_int8=quantize_int8)
+        self.encoder = Encoder(
+            model_path,
+            num_threads=num_threads,
+            quantize_int8=quantize_int8,
+            num_layers=self.head.encoder_layers,
+        )
         if self.head.encoder_sha256 and not self.head.encoder_sha256.startswith(
             self.encoder.encoder_hash
         ):
