@@ -101,9 +101,12 @@ class Encoder:
         quantize_int8: bool = False,
         verify: bool = True,
         num_layers: int | None = None,
+        pool_layers: Sequence[int] | None = None,
     ) -> None:
-        """``num_layers`` keeps only the first layers (the risk head reads layer 6; see
-        ml/model/MODEL_CARD.md); ``None`` keeps all twelve, as similarity search wants."""
+        """``pool_layers`` (for example ``(6, 12)``, as the risk head reads) makes each
+        embedding the concatenation of the normalised mean pools after those layers, and
+        runs no layer beyond the deepest; ``num_layers`` only cuts the encoder. ``None``
+        for both: the last layer of all twelve, as similarity search wants."""
         import torch
 
         self.encoder_dir = resolve_encoder_dir(model_path)
@@ -125,6 +128,11 @@ class Encoder:
                 f"encoder at {self.encoder_dir} failed to load ({error}); run `{BUILD_COMMAND}`"
             ) from error
         model.eval()
+        self.pool_layers = tuple(int(k) for k in pool_layers) if pool_layers else None
+        if self.pool_layers is not None:
+            if min(self.pool_layers) < 1:
+                raise ModelUnavailable(f"pool layers {self.pool_layers} must be 1 or more")
+            num_layers = max(self.pool_layers)
         if num_layers is not None:
             if not 1 <= num_layers <= len(model.encoder.layer):
                 raise ModelUnavailable(
@@ -147,7 +155,7 @@ class Encoder:
     @property
     def dim(self) -> int:
         """Embedding width (384)."""
-        return int(self.model.config.hidden_size)
+        return int(self.model.config.hidden_size) * len(self.pool_layers or (0,))
 
     def windows(
         self,
@@ -194,10 +202,21 @@ class Encoder:
                 for r, row in enumerate(rows):
                     ids[r, : len(row)] = torch.tensor(row, dtype=torch.long)
                     mask[r, : len(row)] = 1
-                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
-                weights = mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(1) / weights.sum(1)
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                if self.pool_layers is None:
+                    states = [self.model(input_ids=ids, attention_mask=mask).last_hidden_state]
+                else:
+                    every = self.model(
+                        input_ids=ids, attention_mask=mask, output_hidden_states=True
+                    ).hidden_states  # [0] is the embedding layer, [k] the output of layer k
+                    states = [every[k] for k in self.pool_layers]
+                weights = mask.unsqueeze(-1).to(states[0].dtype)
+                pooled = torch.cat(
+                    [
+                        torch.nn.functional.normalize((h * weights).sum(1) / weights.sum(1), dim=-1)
+                        for h in states
+                    ],
+                    dim=-1,
+                )
                 out[batch] = pooled.float().numpy()
         return out
 

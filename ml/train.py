@@ -71,10 +71,10 @@ MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
 MODEL_RELEASE = 3
-# The head reads the mean-pooled output of the first ENCODER_LAYERS layers of e5-small. On
-# the calibration split, layer 6 separated the levels as well as layer 12 or better (see the
-# model card), and half the layers is about twice the throughput.
-ENCODER_LAYERS = 6
+# The head reads the normalised mean pools after layers 6 and 12 of e5-small, side by side.
+# On the calibration split (ml/model/EXPERIMENTS.md) layer 6 separated Sammen's levels better
+# than layer 12, layer 12 transferred better to Reddit, and the pair beat both.
+POOL_LAYERS = (6, 12)
 # RMHD Reddit labels mapped onto Sammen's levels for the (optional) RMHD training half.
 RMHD_NON_MENTAL_HEALTH = frozenset(
     {
@@ -216,7 +216,7 @@ class WindowCache:
         vectors = (
             np.concatenate([self.entries[k] for k in keys])
             if keys
-            else np.zeros((0, 384), dtype=np.float32)
+            else np.zeros((0, 0), dtype=np.float32)
         )
         temporary = self.path.with_suffix(".tmp.npz")
         np.savez(temporary, keys=np.array(keys), counts=counts, vectors=vectors)
@@ -399,6 +399,24 @@ def rmhd_sample(
     return sample
 
 
+def previous_release(path: Path) -> dict[str, object]:
+    """Headline figures of the release being replaced (its metrics.json), for the card.
+
+    Re-running the same release keeps the comparison it already carries.
+    """
+    old = _read_json(path)
+    if old.get("model_version") == MODEL_VERSION:
+        kept = old.get("previous_release")
+        return kept if isinstance(kept, dict) else {}
+    if not old:
+        return {}
+    keys = (
+        "model_version", "created", "split_counts", "test_intervals",
+        "hard_negatives_flagged_elevated_plus", "rmhd", "test_production_path",
+    )  # fmt: skip
+    return {key: old[key] for key in keys if key in old}
+
+
 def rmhd_author_split(posts: Sequence[dict[str, str]], seed: int) -> np.ndarray:
     """True for posts whose author falls in the seeded training half (split by author)."""
     authors = sorted({p.get("author") or p["post"][:80] for p in posts})
@@ -495,7 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         help="out-of-fold share of crisis posts the elevated threshold must pass (0 = off)",
     )
     parser.add_argument(
-        "--encoder-layers", type=int, default=ENCODER_LAYERS, help="encoder layers the head reads"
+        "--pool-layers",
+        default=",".join(map(str, POOL_LAYERS)),
+        help="comma-separated encoder layers whose mean pools the head reads",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
@@ -511,9 +531,10 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         print("no corpus rows found", file=sys.stderr)  # noqa: T201
         return 1
-    encoder = Encoder(args.weights_dir, num_threads=args.threads, num_layers=args.encoder_layers)
+    pool_layers = tuple(int(k) for k in args.pool_layers.split(","))
+    encoder = Encoder(args.weights_dir, num_threads=args.threads, pool_layers=pool_layers)
     encoder_sha = sha256_file(encoder.encoder_dir / "model.safetensors")
-    layer_tag = "" if encoder.num_layers == 12 else f"-L{encoder.num_layers}"
+    layer_tag = "-P" + "-".join(map(str, pool_layers))
     cache = WindowCache(CACHE_DIR, encoder.encoder_hash, tag=layer_tag)
     windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed corpus")
 
@@ -825,8 +846,10 @@ def main(argv: list[str] | None = None) -> int:
             "elevated_crisis_target": args.elevated_crisis_target,
             "out_of_fold_operating_point": out_of_fold_operating_point,
             "encoder_layers": encoder.num_layers,
+            "pool_layers": list(pool_layers),
             "probe": probe,
             "probe_baseline": _read_json(args.out / "probe_baseline.json"),
+            "previous_release": previous_release(args.out / "metrics.json"),
         },
         failures=failures,
     )
@@ -863,6 +886,7 @@ def write_artefacts(
         "encoder_prefix": "query: ",
         "pooling": "mean",
         "encoder_layers": int(metrics.get("encoder_layers", 12)),  # type: ignore[call-overload]
+        "pool_layers": metrics.get("pool_layers", []),
         "window_tokens": WINDOW_TOKENS,
         "window_stride": WINDOW_STRIDE,
         "lexicon_version": LEXICON_VERSION,

@@ -60,7 +60,8 @@ class Head:
     thresholds: dict[str, dict[str, float]]  # lang -> level -> threshold on calibrated score
     version: str
     encoder_sha256: str
-    encoder_layers: int = 12  # the head reads the mean-pooled output of this many layers
+    encoder_layers: int = 12  # layers run; the deepest pool layer
+    pool_layers: tuple[int, ...] = ()  # features: normalised mean pools after these layers
 
     def level_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Uncalibrated P(level >= k) for k = low, elevated, crisis: shape [n, 3]."""
@@ -128,6 +129,9 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         categories = tuple(schema["categories"])
         if tuple(schema["levels"]) != LEVEL_NAMES or level_weight.shape[1] != len(LEVEL_NAMES):
             raise ValueError("level schema does not match ml.types.RiskLevel")
+        pooled = len(schema.get("pool_layers", ())) or 1
+        if level_weight.shape[0] % pooled:
+            raise ValueError("head width does not match the pool layers")
         if category_weight.shape != (level_weight.shape[0], len(categories)):
             raise ValueError("category head shape does not match the label schema")
         if not np.isfinite(level_weight).all() or not np.isfinite(category_weight).all():
@@ -148,6 +152,7 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         version=str(schema["model_version"]),
         encoder_sha256=str(schema.get("encoder_sha256", "")),
         encoder_layers=int(schema.get("encoder_layers", 12)),
+        pool_layers=tuple(int(k) for k in schema.get("pool_layers", ())),
     )
 
 
@@ -192,6 +197,7 @@ class TransformerScorer:
             num_threads=num_threads,
             quantize_int8=quantize_int8,
             num_layers=self.head.encoder_layers,
+            pool_layers=self.head.pool_layers or None,
         )
         if self.head.encoder_sha256 and not self.head.encoder_sha256.startswith(
             self.encoder.encoder_hash
