@@ -71,10 +71,13 @@ def audiences_for_flag(flag: Flag) -> tuple[str, ...]:
 
 
 def _next_seq(queue: str) -> int:
-    """Allocate the queue's next number. Row-locked, so concurrent writers never share one."""
-    QueueCounter.objects.get_or_create(queue=queue)
-    QueueCounter.objects.filter(queue=queue).update(last_seq=F("last_seq") + 1)
-    return QueueCounter.objects.select_for_update().get(queue=queue).last_seq
+    """Allocate the queue's next number. The UPDATE row-locks the counter until commit, so
+    concurrent writers never share one; two queries, three only for a queue's first event."""
+    counters = QueueCounter.objects.filter(queue=queue)
+    if not counters.update(last_seq=F("last_seq") + 1):
+        QueueCounter.objects.get_or_create(queue=queue)
+        counters.update(last_seq=F("last_seq") + 1)
+    return int(counters.values_list("last_seq", flat=True).get())
 
 
 def flag_event_record(flag: Flag, kind: str) -> list[FlagChanged]:

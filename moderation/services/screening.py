@@ -163,12 +163,8 @@ def _route_one(
                 return None  # deleted, or screened by another run meanwhile
             if subject.revision != scored_subject.revision:
                 return None  # edited meanwhile; the edit asked for its own screening
-            if RiskAssessment.objects.filter(
-                subject_type=subject.subject_type,
-                subject_id=subject.subject_id,
-                revision=subject.revision,
-            ).exists():
-                return None
+            # No exists() check first: the unique constraint on (type, id, revision) is the
+            # idempotency key, and a second run lands in the IntegrityError branch below.
             assessment = RiskAssessment.objects.create(**_assessment_fields(subject, result))
             if subject.revision > 1:  # an edit: the old revision's flags are about gone text
                 flag_services.flags_supersede(subject=subject, assessment=assessment)
