@@ -153,6 +153,7 @@ async def test_refused_staff_socket_leaves_one_refused_row(
     communicator.scope["user"] = viewer
     connected, _ = await communicator.connect()
     assert not connected
+    await communicator.disconnect()
     rows = [row async for row in AccessLog.objects.order_by("pk")[before:]]
     assert [(r.staff_id, r.youth_id, r.what, r.granted, r.object_ref) for r in rows] == [
         (viewer.pk, youth.pk, "messages", False, f"link:{link.pk}")

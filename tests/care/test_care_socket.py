@@ -139,6 +139,7 @@ async def test_a_link_id_that_does_not_exist_is_refused(youth: User, link: CareL
     communicator = _socket(youth, link.pk + 1000)
     connected, code = await communicator.connect()
     assert not connected and code == CLOSE_POLICY
+    await communicator.disconnect()
 
 
 async def test_ended_link_closes_open_sockets_and_refuses_new_ones(
@@ -153,6 +154,8 @@ async def test_ended_link_closes_open_sockets_and_refuses_new_ones(
     communicator = _socket(clinician, link.pk)
     connected, code = await communicator.connect()
     assert not connected and code == CLOSE_POLICY
+    await communicator.disconnect()
+    await clinician_socket.disconnect()
 
 
 async def test_link_ended_without_a_frame_is_caught_on_the_next_delivery_and_read(
@@ -179,6 +182,8 @@ async def test_link_ended_without_a_frame_is_caught_on_the_next_delivery_and_rea
         "type": "websocket.close",
         "code": CLOSE_POLICY,
     }
+    await youth_socket.disconnect()
+    await clinician_socket.disconnect()
 
 
 async def test_deactivated_clinician_is_refused(clinician: User, link: CareLink) -> None:
@@ -187,6 +192,7 @@ async def test_deactivated_clinician_is_refused(clinician: User, link: CareLink)
     communicator = _socket(clinician, link.pk)
     connected, code = await communicator.connect()
     assert not connected and code == CLOSE_POLICY
+    await communicator.disconnect()
 
 
 # --- Through the real ASGI stack: origin, session cookie, expiry, logout ----------------------
@@ -215,6 +221,7 @@ async def test_real_session_connects_and_foreign_origin_is_refused(
     communicator = _browser_socket(key, link.pk, b"https://evil.example")
     connected, _ = await communicator.connect()
     assert not connected
+    await communicator.disconnect()
 
 
 async def test_expired_session_is_refused(youth: User, link: CareLink) -> None:
@@ -224,6 +231,7 @@ async def test_expired_session_is_refused(youth: User, link: CareLink) -> None:
     communicator = _browser_socket(key, link.pk, b"http://localhost")
     connected, code = await communicator.connect()
     assert not connected and code == CLOSE_POLICY
+    await communicator.disconnect()
 
 
 async def test_session_that_expires_while_open_stops_the_next_frame(
@@ -240,6 +248,7 @@ async def test_session_that_expires_while_open_stops_the_next_frame(
         "type": "websocket.close",
         "code": CLOSE_POLICY,
     }
+    await communicator.disconnect()
 
 
 # --- The same flow on a real Redis channel layer ----------------------------------------------
@@ -281,3 +290,4 @@ async def test_account_deletion_closes_the_clinicians_socket(
         "type": "websocket.close",
         "code": CLOSE_POLICY,
     }
+    await clinician_socket.disconnect()
