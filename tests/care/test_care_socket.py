@@ -253,7 +253,7 @@ async def test_session_that_expires_while_open_stops_the_next_frame(
 
 # --- The same flow on a real Redis channel layer ----------------------------------------------
 @pytest.mark.redis
-async def test_frames_flow_through_redis_and_a_stranger_gets_none(
+async def test_frames_flow_through_redis_strangers_and_an_ended_link_are_refused(
     redis_channel_layers: Any,
     youth: User,
     clinician: User,
@@ -275,8 +275,19 @@ async def test_frames_flow_through_redis_and_a_stranger_gets_none(
     assert (await youth_socket.receive_json_from(timeout=3))["type"] == "care.message"
     receipt = await youth_socket.receive_json_from(timeout=3)
     assert receipt == {"type": "care.read", "ids": [message.pk], "read_at": receipt["read_at"]}
-    await youth_socket.disconnect()
+    # the youth ends the link: the clinician's socket closes and a new one is refused
+    await database_sync_to_async(services.link_end)(link=link, youth=youth)
+    assert await clinician_socket.receive_output(timeout=3) == {
+        "type": "websocket.close",
+        "code": CLOSE_POLICY,
+    }
     await clinician_socket.disconnect()
+    again = _socket(clinician, link.pk)
+    connected, code = await again.connect()
+    assert not connected and code == CLOSE_POLICY
+    await again.disconnect()
+    await stranger.disconnect()
+    await youth_socket.disconnect()
 
 
 async def test_account_deletion_closes_the_clinicians_socket(
