@@ -369,7 +369,11 @@ def main() -> None:
     parser.add_argument("--flag-share", type=float, default=0.2, help="share of posts flagged")
     parser.add_argument("--workers", type=int, default=1, help="db_worker processes")
     parser.add_argument("--interval", type=float, default=0.1, help="db_worker idle poll, s")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run the cleanup in `finally`
+    def _terminated(*_: Any) -> None:
+        sys.stderr.write("moderation_bench: SIGTERM, stopping (partial results lost)\n")
+        sys.exit(1)  # run the cleanup in `finally`
+
+    signal.signal(signal.SIGTERM, _terminated)
     sys.stdout.write(json.dumps(run(parser.parse_args()), indent=2) + "\n")
 
 
