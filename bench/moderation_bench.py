@@ -369,6 +369,7 @@ def main() -> None:
     parser.add_argument("--flag-share", type=float, default=0.2, help="share of posts flagged")
     parser.add_argument("--workers", type=int, default=1, help="db_worker processes")
     parser.add_argument("--interval", type=float, default=0.1, help="db_worker idle poll, s")
+
     def _terminated(*_: Any) -> None:
         sys.stderr.write("moderation_bench: SIGTERM, stopping (partial results lost)\n")
         sys.exit(1)  # run the cleanup in `finally`
