@@ -262,7 +262,7 @@ def test_reports_land_in_the_queue_once(
 
 
 @pytest.fixture
-def report_on(pending_post: Any, screen: Any, make_user: Any) -> Any:
+def report_on(fake_scorer: Any, pending_post: Any, screen: Any, make_user: Any) -> Any:
     """A published post reported by another youth; returns (post, report)."""
     from community.permissions import space_membership_sync
     from community.services import report_create
