@@ -152,3 +152,35 @@ async def test_socket_pushes_a_new_flag_to_clinicians_only(
     assert await peers.receive_nothing(timeout=0.3)
     await clinical.disconnect()
     await peers.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_every_open_dashboard_of_a_clinician_gets_the_flag_and_the_page(
+    fake_scorer: Any, pending_post: Any, screen: Any, clinician: Any, moderation_socket: Any
+) -> None:
+    """Frames reach each socket through the process fan-out, pre-serialised, in order."""
+    from asgiref.sync import sync_to_async
+
+    sockets = []
+    for _ in range(3):  # three tabs of the same clinician
+        communicator = moderation_socket(clinician)
+        connected, _ = await communicator.connect()
+        assert connected
+        assert (await communicator.receive_json_from())["type"] == "hello"
+        sockets.append(communicator)
+
+    def make_crisis() -> int:
+        body = "jeg har skrevet et afskedsbrev"
+        post = pending_post(body)
+        fake_scorer.set(body, RiskLevel.CRISIS)
+        screen(post)
+        return Flag.objects.get(subject_id=post.pk).pk
+
+    flag_id = await sync_to_async(make_crisis)()
+    for communicator in sockets:
+        frames = [await communicator.receive_json_from(timeout=3) for _ in range(2)]
+        kinds = {(f["type"], f["flag_id"]) for f in frames}
+        # the queue's "opened" frame and the on-call page (no rota: the clinic's clinicians)
+        assert kinds == {("flag.changed", flag_id), ("moderation.alert", flag_id)}
+        assert await communicator.receive_nothing(timeout=0.2)
+        await communicator.disconnect()
