@@ -320,8 +320,8 @@ def adapter_for(subject_type: str) -> SubjectAdapter:
 
 # --- Care messages (added by the care app, issue 7 item 4) --------------------------------------
 # A youth's private message to their linked clinician is screened like a post. Only care's
-# selectors and services are used; care decides who sees which state (a held message still
-# reaches the linked clinician, marked, since they are its clinical recipient).
+# selectors and services are used; care decides who sees which state (a held message reaches the
+# linked clinician only once a moderator releases it; until then its flag routes it to a clinician).
 class MessageAdapter:
     """Youth -> clinician messages in the clinician workspace (care.models.CareMessage)."""
 
