@@ -253,6 +253,9 @@ MODERATION = {
     "TICK_SECONDS": env.int("MODERATION_TICK_SECONDS", default=15),
     # Posts scored together in one model call when several wait.
     "BATCH_SIZE": env.int("MODERATION_BATCH_SIZE", default=16),
+    # A screening task waits this long for posts committed just behind it, so a burst shares one
+    # model call; small next to the 1 s commit-to-moderator target (bench/moderation_results.md).
+    "BATCH_WINDOW_SECONDS": env.float("MODERATION_BATCH_WINDOW_SECONDS", default=0.05),
     # A model call that takes longer than this is treated as a failure (fail closed: held).
     "SCORE_TIMEOUT_SECONDS": env.float("MODERATION_SCORE_TIMEOUT_SECONDS", default=20.0),
     # After the model fails to load, wait this long before trying to load it again.

@@ -205,7 +205,7 @@ def _batch_window_seconds() -> float:
     backend = str(settings.TASKS.get("default", {}).get("BACKEND", ""))
     if backend.endswith("ImmediateBackend"):
         return 0.0
-    return float(settings.MODERATION.get("BATCH_WINDOW_SECONDS", 0.05))
+    return float(settings.MODERATION["BATCH_WINDOW_SECONDS"])
 
 
 def _fill(adapter: SubjectAdapter, ids: list[int], batch_size: int) -> list[int]:
