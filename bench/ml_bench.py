@@ -114,6 +114,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=60)
     parser.add_argument("--no-accuracy", action="store_true")
+    parser.add_argument(
+        "--no-evidence",
+        action="store_true",
+        help="skip occlusion evidence (encoder, head and rules only)",
+    )
     parser.add_argument("--head-dir", default=None, help="head artefacts (default ml/model)")
     parser.add_argument(
         "--variant",
@@ -145,7 +150,10 @@ def main() -> int:
     for variant in variants:
         started = time.perf_counter()
         scorer = TransformerScorer(
-            head_dir=args.head_dir, num_threads=args.threads, quantize_int8=variant == "int8"
+            head_dir=args.head_dir,
+            num_threads=args.threads,
+            quantize_int8=variant == "int8",
+            with_evidence=not args.no_evidence,
         )
         load_s = time.perf_counter() - started
         rows[variant] = {"load_s": load_s, **measure(scorer, args.repeats)}
@@ -160,6 +168,7 @@ def main() -> int:
     print(
         f"torch {torch.__version__}, {args.threads} thread(s), pinned to {args.threads} CPU(s); "
         f"import {import_s:.1f} s; model {scorer_version}"
+        + ("; occlusion evidence off" if args.no_evidence else "")
     )
     print(
         "load average (1/5/15 min) before: "

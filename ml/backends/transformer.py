@@ -243,6 +243,17 @@ class TransformerScorer:
                 calibrated[current, 2],
             ):
                 best[window.text_index] = row
+        # Occlusion costs a forward pass per segment; only held posts need it, since
+        # moderators see evidence for what lands in their queue. The variants of every held
+        # post in the batch go through the encoder together, sorted by length.
+        occluded: dict[int, list[Evidence]] = {}
+        if self.with_evidence:
+            held = [
+                (index, windows[best[index]], langs[index], RiskLevel(int(levels[best[index]])))
+                for index in range(len(clean))
+                if levels[best[index]] >= RiskLevel.ELEVATED
+            ]
+            occluded = self._occlusion_batch(clean, held)
         results = []
         for index, text in enumerate(clean):
             row = best[index]
@@ -253,12 +264,7 @@ class TransformerScorer:
             floor = rule_floor(hits)
             level = max(model_level, floor)
             categories = self._categories(category_probs[row], model_level, hits)
-            evidence: list[Evidence] = []
-            # Occlusion costs a forward pass per segment; only held posts need it, since
-            # moderators see evidence for what lands in their queue.
-            if self.with_evidence and model_level >= RiskLevel.ELEVATED:
-                evidence = self._occlusion(text, window, langs[index], model_level)
-            evidence = _merge_evidence(evidence, hit_evidence(hits))
+            evidence = _merge_evidence(occluded.get(index, []), hit_evidence(hits))
             if level >= RiskLevel.ELEVATED and not categories:  # a held post needs a category
                 categories = [self.head.categories[int(np.argmax(category_probs[row]))]]
             results.append(
@@ -284,32 +290,52 @@ class TransformerScorer:
                 categories.append(category)
         return categories
 
-    def _occlusion(self, text: str, window: Window, lang: str, level: RiskLevel) -> list[Evidence]:
-        """Spans whose removal lowers the calibrated score of the predicted level most."""
-        segments = _segments(text, window.char_start, window.char_end)
-        if len(segments) < 2:
-            return [Evidence(window.char_start, window.char_end, 1.0)] if segments else []
-        column = SCORED_LEVELS.index(level)
-        base_text = text[window.char_start : window.char_end]
-        variants = [base_text]
-        for start, end in segments:
-            variants.append(text[window.char_start : start] + " " + text[end : window.char_end])
-        encodings = self.encoder.tokenizer.encode_batch(variants, add_special_tokens=False)
-        ids = [e.ids[: len(window.token_ids) + 8] for e in encodings]
-        embeddings = self.encoder.embed_ids(ids, batch_size=self.batch_size)
-        scores = self.head.calibrated(self.head.level_scores(embeddings), lang)[:, column]
-        base = float(scores[0])
-        drops = [(base - float(s), span) for s, span in zip(scores[1:], segments, strict=True)]
-        useful = [(d, span) for d, span in drops if d > 0.02]
-        if not useful:
-            best_drop, best_span = max(drops)
-            useful = [(max(best_drop, 0.0), best_span)]
-        total = sum(d for d, _ in useful) or 1.0
-        useful.sort(key=lambda item: -item[0])
-        return [
-            Evidence(_strip_start(text, s, e), _strip_end(text, s, e), round(d / total, 4))
-            for d, (s, e) in useful[:3]
-        ]
+    def _occlusion_batch(
+        self, texts: Sequence[str], held: Sequence[tuple[int, Window, str, RiskLevel]]
+    ) -> dict[int, list[Evidence]]:
+        """Per held text: spans whose removal lowers the calibrated score of its level most."""
+        out: dict[int, list[Evidence]] = {}
+        jobs: list[tuple[int, Window, str, RiskLevel, list[tuple[int, int]], int]] = []
+        sequences: list[list[int]] = []
+        for index, window, lang, level in held:
+            text = texts[index]
+            segments = _segments(text, window.char_start, window.char_end)
+            if len(segments) < 2:
+                out[index] = [Evidence(window.char_start, window.char_end, 1.0)] if segments else []
+                continue
+            variants = [text[window.char_start : window.char_end]]
+            for start, end in segments:
+                variants.append(text[window.char_start : start] + " " + text[end : window.char_end])
+            encodings = self.encoder.tokenizer.encode_batch(variants, add_special_tokens=False)
+            jobs.append((index, window, lang, level, segments, len(sequences)))
+            sequences.extend(e.ids[: len(window.token_ids) + 8] for e in encodings)
+        if not jobs:
+            return out
+        embeddings = self.encoder.embed_ids(sequences, batch_size=self.batch_size)
+        raw = self.head.level_scores(embeddings)
+        for index, _window, lang, level, segments, first in jobs:
+            column = SCORED_LEVELS.index(level)
+            scores = self.head.calibrated(raw[first : first + len(segments) + 1], lang)[:, column]
+            out[index] = _evidence_from_drops(texts[index], scores, segments)
+        return out
+
+
+def _evidence_from_drops(
+    text: str, scores: np.ndarray, segments: Sequence[tuple[int, int]]
+) -> list[Evidence]:
+    """Up to three segments by score drop (first score: the whole window), weights sum to 1."""
+    base = float(scores[0])
+    drops = [(base - float(s), span) for s, span in zip(scores[1:], segments, strict=True)]
+    useful = [(d, span) for d, span in drops if d > 0.02]
+    if not useful:
+        best_drop, best_span = max(drops)
+        useful = [(max(best_drop, 0.0), best_span)]
+    total = sum(d for d, _ in useful) or 1.0
+    useful.sort(key=lambda item: -item[0])
+    return [
+        Evidence(_strip_start(text, s, e), _strip_end(text, s, e), round(d / total, 4))
+        for d, (s, e) in useful[:3]
+    ]
 
 
 def _strip_start(text: str, start: int, end: int) -> int:

@@ -72,3 +72,20 @@ def test_scorer_reads_the_layers_its_head_was_trained_on(risk_scorer) -> None:
     labels = json.loads((MODEL_DIR / "labels.json").read_text(encoding="utf-8"))
     assert list(risk_scorer.encoder.pool_layers or ()) == labels["pool_layers"]
     assert risk_scorer.head.level_weight.shape[0] == risk_scorer.encoder.dim
+
+
+@pytest.mark.model
+def test_occlusion_evidence_is_the_same_batched_or_alone(risk_scorer) -> None:
+    """Occlusion variants of all held posts share one forward pass; spans must not change."""
+    texts = [
+        "jeg har skrevet et brev til min mor og gemt pillerne. i nat er det slut",
+        "we won the football match today, best day ever",
+        "my friend just texted me that she is going to kill herself tonight",
+        "jeg skærer i mig selv igen, ved ikke hvordan jeg skal stoppe",
+    ]
+    batched = risk_scorer.score_batch(texts)
+    alone = [risk_scorer.score_batch([t])[0] for t in texts]
+    held = [s for s in batched if s.level >= 2]
+    assert len(held) >= 3
+    for b, a in zip(batched, alone, strict=True):
+        assert [(e.start, e.end) for e in b.evidence] == [(e.start, e.end) for e in a.evidence]
