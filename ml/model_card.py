@@ -168,21 +168,26 @@ def _target_lines(metrics: Mapping[str, Any]) -> list[str]:
             "<=",
             0.10,
         ),
-        (
-            "RMHD AUROC (held-out authors"
-            + (", in-distribution" if rmhd.get("trained_on_rmhd") else "")
-            + ")",
-            rmhd.get("auroc_elevated_plus_score"),
-            ">=",
-            0.88,
-        ),
-        (
-            "RMHD AUROC without RMHD training (out of distribution)",
-            (rmhd.get("without_rmhd_training") or {}).get("auroc_elevated_plus_score_heldout"),
-            ">=",
-            0.88,
-        ),
     ]
+    if rmhd.get("trained_on_rmhd"):
+        checks += [
+            (
+                "RMHD AUROC (held-out authors, in-distribution)",
+                rmhd.get("auroc_elevated_plus_score"),
+                ">=",
+                0.88,
+            ),
+            (
+                "RMHD AUROC without RMHD training (out of distribution)",
+                (rmhd.get("without_rmhd_training") or {}).get("auroc_elevated_plus_score_heldout"),
+                ">=",
+                0.88,
+            ),
+        ]
+    else:
+        checks.append(
+            ("RMHD AUROC (no RMHD training)", rmhd.get("auroc_elevated_plus_score"), ">=", 0.88)
+        )
     lines = ["## Targets (issue 3) in this run", ""]
     for name, value, op, target in checks:
         if value is None:
@@ -340,7 +345,8 @@ def render_model_card(
             f"r/SuicideWatch ({rmhd['suicidewatch_posts']} posts) against a seeded sample of"
             f" {rmhd['per_control_subreddit']} posts from each of the 26 other subreddits"
             f" ({rmhd['posts']} posts in all; depression, lonely, bpd and non-mental-health"
-            " controls among them). The sample is split by author into halves (seeded).",
+            " controls among them)."
+            + (" The sample is split by author into halves (seeded)." if trained else ""),
             "",
         ]
         if trained:
@@ -357,15 +363,27 @@ def render_model_card(
                 "out-of-distribution figure is the same head fitted without RMHD rows.",
                 "",
             ]
+        where = "held-out half" if trained else "all sampled posts, no RMHD training"
         lines += [
-            f"- AUROC (P(level >= elevated)), held-out half: "
+            f"- AUROC (P(level >= elevated)), {where}: "
             f"{_fmt(rmhd['auroc_elevated_plus_score'])} (target >= 0.88)",
-            f"- AUROC (P(level = crisis)), held-out half: {_fmt(rmhd['auroc_crisis_score'])}",
-            "- Without RMHD training (out of distribution): AUROC (P(level >= elevated)) "
-            f"{_fmt(plain.get('auroc_elevated_plus_score_heldout'))} on the held-out half, "
-            f"{_fmt(plain.get('auroc_elevated_plus_score_all'))} on all sampled posts; "
-            f"P(level = crisis) {_fmt(plain.get('auroc_crisis_score_heldout'))} / "
-            f"{_fmt(plain.get('auroc_crisis_score_all'))}",
+            f"- AUROC (P(level = crisis)), {where}: {_fmt(rmhd['auroc_crisis_score'])}",
+        ]
+        if trained:
+            lines += [
+                "- Without RMHD training (out of distribution): AUROC (P(level >= elevated)) "
+                f"{_fmt(plain.get('auroc_elevated_plus_score_heldout'))} on the held-out half, "
+                f"{_fmt(plain.get('auroc_elevated_plus_score_all'))} on all sampled posts; "
+                f"P(level = crisis) {_fmt(plain.get('auroc_crisis_score_heldout'))} / "
+                f"{_fmt(plain.get('auroc_crisis_score_all'))}",
+            ]
+        else:
+            lines += [
+                "- Training on half of the RMHD authors was tried and rejected: it raised the",
+                "  held-out-half AUROC but taught the head Reddit's warning signs (letters,",
+                "  giving things away) as crisis cues on harmless youth posts (`EXPERIMENTS.md`).",
+            ]
+        lines += [
             f"- SuicideWatch posts flagged elevated+: "
             f"{_fmt(rmhd['suicidewatch_flagged_elevated_plus'])}; other subreddits flagged: "
             f"{_fmt(rmhd['other_flagged_elevated_plus'])}",
