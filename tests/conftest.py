@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,20 @@ def browser_page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def browser_log_in() -> Callable[[Any, str, str, str], None]:
+    """Log a page in through the real log-in form: `browser_log_in(page, base_url, user, pw)`."""
+
+    def log_in(page: Any, base_url: str, username: str, password: str) -> None:
+        page.goto(base_url + "/konto/log-ind/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit] >> text=Log ind")
+        page.wait_for_url(base_url + "/")
+
+    return log_in
 
 
 def _live_server_child_setup() -> None:

@@ -37,14 +37,6 @@ def _in_thread(fn: Any) -> None:
         raise errors[0]
 
 
-def _log_in(page: Any, server: Any, username: str) -> None:
-    page.goto(server.url + "/konto/log-ind/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit] >> text=Log ind")
-    page.wait_for_url(server.url + "/")
-
-
 def _open_space(page: Any, server: Any, space_id: int) -> None:
     page.goto(f"{server.url}/faellesskab/rum/{space_id}/")
     # the presence line is filled once the socket is open and the first resync has run
@@ -54,10 +46,10 @@ def _open_space(page: Any, server: Any, space_id: int) -> None:
 
 
 def test_feed_resyncs_missed_posts_without_a_reload(
-    daphne_live_server: Any, browser_page: Any, world: Any, make_post: Any
+    daphne_live_server: Any, browser_page: Any, browser_log_in: Any, world: Any, make_post: Any
 ) -> None:
     page = browser_page
-    _log_in(page, daphne_live_server, world.member2.username)
+    browser_log_in(page, daphne_live_server.url, world.member2.username, PASSWORD)
     _open_space(page, daphne_live_server, world.cafe.pk)
     # published in this process: the server's in-memory layer never sees the push, so only a
     # resync can bring it (the same as a push lost by the channel layer)
@@ -68,11 +60,11 @@ def test_feed_resyncs_missed_posts_without_a_reload(
 
 
 def test_reaction_button_uses_the_api(
-    daphne_live_server: Any, browser_page: Any, world: Any, make_post: Any
+    daphne_live_server: Any, browser_page: Any, browser_log_in: Any, world: Any, make_post: Any
 ) -> None:
     post = make_post(world.member, world.cafe, body="Tak for i dag")
     page = browser_page
-    _log_in(page, daphne_live_server, world.member2.username)
+    browser_log_in(page, daphne_live_server.url, world.member2.username, PASSWORD)
     _open_space(page, daphne_live_server, world.cafe.pk)
     page.click(f"#post-{post.pk} button.reaction[data-kind=thinking]")
     page.wait_for_selector(f"#post-{post.pk} button.reaction.on", timeout=10_000)
@@ -80,13 +72,13 @@ def test_reaction_button_uses_the_api(
 
 
 def test_space_page_has_no_serious_accessibility_violations(
-    daphne_live_server: Any, browser_page: Any, world: Any, make_post: Any
+    daphne_live_server: Any, browser_page: Any, browser_log_in: Any, world: Any, make_post: Any
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     make_post(world.member, world.cafe, body="Hej https://sammen.example")
     page = browser_page
-    _log_in(page, daphne_live_server, world.member2.username)
+    browser_log_in(page, daphne_live_server.url, world.member2.username, PASSWORD)
     _open_space(page, daphne_live_server, world.cafe.pk)
     violations = [
         f"{v['id']}: {v['help']}"
@@ -101,23 +93,24 @@ def test_live_push_over_redis_reaches_the_page(
     redis_channel_layers: Any,
     daphne_live_server: Any,
     browser_page: Any,
+    browser_log_in: Any,
     world: Any,
     make_post: Any,
 ) -> None:
     page = browser_page
-    _log_in(page, daphne_live_server, world.member2.username)
+    browser_log_in(page, daphne_live_server.url, world.member2.username, PASSWORD)
     _open_space(page, daphne_live_server, world.cafe.pk)
     _in_thread(lambda: make_post(world.member, world.cafe, body="Live via Redis"))
     page.wait_for_selector("#feed >> text=Live via Redis", timeout=10_000)
 
 
 def test_posting_with_javascript_shows_own_pending_post_and_keeps_refused_text(
-    daphne_live_server: Any, browser_page: Any, world: Any
+    daphne_live_server: Any, browser_page: Any, browser_log_in: Any, world: Any
 ) -> None:
     from community.models import Post
 
     page = browser_page
-    _log_in(page, daphne_live_server, world.member.username)
+    browser_log_in(page, daphne_live_server.url, world.member.username, PASSWORD)
     _open_space(page, daphne_live_server, world.cafe.pk)
     page.fill("textarea[name=body]", "Mit første opslag")
     page.click("form.post-form button[type=submit]")

@@ -30,14 +30,6 @@ def rule_layer_scorer(settings: Any) -> Any:
     risk.reset_for_tests()
 
 
-def _log_in(page: Any, server: Any, username: str) -> None:
-    page.goto(server.url + "/konto/log-ind/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit] >> text=Log ind")
-    page.wait_for_url(server.url + "/")
-
-
 def test_crisis_post_reaches_the_clinician_live_and_the_audit_shows_each_step(
     rule_layer_scorer: Any,
     space: Any,
@@ -46,6 +38,7 @@ def test_crisis_post_reaches_the_clinician_live_and_the_audit_shows_each_step(
     daphne_live_server: Any,
     browser: Any,
     browser_page: Any,
+    browser_log_in: Any,
 ) -> None:
     from community.permissions import space_membership_sync
 
@@ -55,13 +48,13 @@ def test_crisis_post_reaches_the_clinician_live_and_the_audit_shows_each_step(
     dashboard = staff_context.new_page()
     try:
         # given: the clinician has the dashboard open and live
-        _log_in(dashboard, server, clinician.username)
+        browser_log_in(dashboard, server.url, clinician.username, PASSWORD)
         dashboard.goto(server.url + "/moderation/")
         dashboard.wait_for_selector("#mod-live >> text=Live", timeout=10_000)
 
         # when: a youth posts a crisis text
         page = browser_page
-        _log_in(page, server, youth.username)
+        browser_log_in(page, server.url, youth.username, PASSWORD)
         page.goto(f"{server.url}/faellesskab/rum/{space.pk}/")
         page.fill("#id_body", CRISIS_TEXT)
         page.click("form.post-form button[type=submit]")

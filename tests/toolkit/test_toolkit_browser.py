@@ -33,14 +33,6 @@ def _serious_violations(page: Any) -> list[str]:
     ]
 
 
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/konto/log-ind/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit] >> text=Log ind")
-    page.wait_for_url(base + "/")
-
-
 def _finish_step(page: Any) -> None:
     """Answer whatever the current step asks, the way a youth would, and move on."""
     main = page.locator("main")
@@ -65,7 +57,7 @@ def _finish_step(page: Any) -> None:
 
 
 def test_youth_completes_a_journey_saves_a_strategy_and_opens_the_safety_plan(
-    daphne_live_server: Any, browser_page: Any
+    daphne_live_server: Any, browser_page: Any, browser_log_in: Any
 ) -> None:
     call_command("load_journeys")
     User.objects.create_user(
@@ -76,7 +68,7 @@ def test_youth_completes_a_journey_saves_a_strategy_and_opens_the_safety_plan(
     # The journey's last page ranks recommendations with the encoder; its first load in the
     # server process can take most of a minute on a busy 2-core machine.
     page.set_default_timeout(120_000)
-    _log_in(page, base, "stille_sol")
+    browser_log_in(page, base, "stille_sol", PASSWORD)
 
     # the journey, step by step
     page.goto(f"{base}/rejser/{JOURNEY}/")
@@ -130,7 +122,7 @@ def test_youth_completes_a_journey_saves_a_strategy_and_opens_the_safety_plan(
 
 
 def test_checkin_who5_and_trend_pages_work_and_pass_axe(
-    daphne_live_server: Any, browser_page: Any
+    daphne_live_server: Any, browser_page: Any, browser_log_in: Any
 ) -> None:
     User.objects.create_user(
         username="rolig_maane", password=PASSWORD, birth_year=2008, birth_month=1
@@ -138,7 +130,7 @@ def test_checkin_who5_and_trend_pages_work_and_pass_axe(
     base = daphne_live_server.url
     page = browser_page
     page.set_default_timeout(30_000)
-    _log_in(page, base, "rolig_maane")
+    browser_log_in(page, base, "rolig_maane", PASSWORD)
 
     page.goto(base + "/vaerktoej/")
     assert page.locator(".toolkit-prompt a >> text=Svar nu").count() == 1  # WHO-5 at sign-up
