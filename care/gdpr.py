@@ -2,7 +2,8 @@
 
 Community, journeys and toolkit each own the export and the erasure of their own data
 (`<app>.erasure`) and the bulk reads of the outcome dataset (`<app>.selectors`); care only
-orders the calls. Moderation's records are still read through `care.sources`.
+orders the calls. Moderation's records are read through the care section of
+`moderation.selectors`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccessLog, CareLink, ClinicMembership, Role, User
-from care import events, permissions, sources
+from care import events, permissions
 from care.models import CareFile, CareInvitation, CareMessage, SessionPlan
 from community import erasure as community_erasure
 from journeys import erasure as journey_erasure
 from journeys import selectors as journey_selectors
 from journeys.selectors import age_band_for
+from moderation import selectors as moderation_selectors
 from toolkit import erasure as toolkit_erasure
 from toolkit import selectors as toolkit_selectors
 
@@ -106,7 +108,7 @@ def gdpr_export_for_youth(*, youth: User) -> dict[str, Any]:
         "journeys": journey_erasure.export_user_data(user=youth),
         "toolkit": toolkit_erasure.export_user_data(user=youth),
         "community": community_erasure.export_user_data(user=youth),
-        "moderation": sources.moderation_records_for_youth(youth_id=youth.pk),
+        "moderation": moderation_selectors.moderation_records_for_youth(youth_id=youth.pk),
     }
 
 
@@ -132,7 +134,7 @@ def account_delete(*, youth: User) -> str:
     permissions.care_sync_permissions(youth=youth)
     counts = {
         **community_erasure.erase_user_data(
-            user=youth, keep_text_of=sources.open_flagged_post_ids()
+            user=youth, keep_text_of=moderation_selectors.open_flagged_post_ids()
         ),
         **journey_erasure.erase_user_data(user=youth),
         **toolkit_erasure.erase_user_data(user=youth),
@@ -168,7 +170,7 @@ def outcome_dataset_for_admin(*, admin: User) -> dict[str, Any]:
     checkins = toolkit_selectors.checkin_outcomes_for_youths(youth_ids=youth_ids)
     who5 = toolkit_selectors.who5_outcomes_for_youths(youth_ids=youth_ids)
     journeys = journey_selectors.journey_counts_for_youths(youth_ids=youth_ids)
-    flags = sources.flag_tier_counts_for(youth_ids=youth_ids)
+    flags = moderation_selectors.flag_tier_counts_for(youth_ids=youth_ids)
     rows = []
     for youth in youths.only("pk", "birth_year", "birth_month", "role"):
         c = checkins.get(youth.pk, {})

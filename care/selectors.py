@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from accounts.access_audit import access_log_for_youth
 from accounts.models import AccessLog, CareLink, User
-from care import permissions, sources
+from care import permissions
 from care.models import CareInvitation, CareMessage, MessageStatus, SessionPlan
 from journeys import selectors as journey_selectors
+from moderation import selectors as moderation_selectors
 from toolkit import selectors as toolkit_selectors
 
 # Clinical policy CP-8 (issue 7): a mean daily mood 1 point (of 10) lower this week than the week
@@ -94,7 +95,7 @@ def caseload_for_clinician(
         youth_ids=youth_ids,
     )
     since = timezone.now() - dt.timedelta(days=FLAG_WINDOW_DAYS)
-    flags = sources.flag_counts_by_youth(youth_ids=youth_ids, since=since)
+    flags = moderation_selectors.flag_counts_by_youth(youth_ids=youth_ids, since=since)
     trends = toolkit_selectors.checkin_trends_for_youths(youth_ids=youth_ids)
     journeys = journey_selectors.journey_counts_for_youths(youth_ids=youth_ids)
     rows = []

@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareLink, ClinicMembership, ReferralCode, Role, User
-from care import events, permissions, screening, sources
+from care import events, permissions, screening
 from care.models import BreakGlassGrant, CareInvitation, CareMessage, MessageStatus, SessionPlan
 from journeys import selectors as journey_selectors
 from journeys import services as journey_services
+from moderation import selectors as moderation_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ def break_glass_open(*, link: CareLink, scope: str, reason: str) -> BreakGlassGr
         raise ValidationError(_("Skriv en begrundelse (mindst 10 tegn)."))
     if scope not in permissions.SCOPES:
         raise ValidationError(_("Ukendt område."))
-    if not sources.open_risk_flag_exists(youth_id=link.youth_id):
+    if not moderation_selectors.open_risk_flag_exists(youth_id=link.youth_id):
         raise PermissionDenied("break-glass needs an open risk flag")
     grant = BreakGlassGrant.objects.create(
         clinician_id=link.clinician_id,

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from care import sources
 from community import selectors as community_selectors
 from journeys import selectors as journey_selectors
+from moderation import selectors as moderation_selectors
 from toolkit import selectors as toolkit_selectors
 
 
@@ -47,7 +47,7 @@ def summary_build(
     start, end = _bounds(since, until)
     yid = youth.pk
     out: list[Sentence] = []
-    flags = sources.flags_for_youth(youth_id=yid, since=start, until=end)
+    flags = moderation_selectors.flags_for_youth(youth_id=yid, since=start, until=end)
     flag_url = reverse("care:youth_flags", args=[yid])
     if flags:
         crisis = sum(1 for f in flags if f.tier == "crisis")

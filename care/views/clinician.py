@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access_audit import access_log_record_many
 from accounts.models import AccessLog, CareLink, User
-from care import permissions, selectors, services, sources
+from care import permissions, selectors, services
 from care.audit import audit_view
 from care.forms import (
     BreakGlassForm,
@@ -38,6 +38,7 @@ from care.views.common import (
 )
 from community import selectors as community_selectors
 from journeys import selectors as journey_selectors
+from moderation import selectors as moderation_selectors
 from toolkit import selectors as toolkit_selectors
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def youth_overview(request: HttpRequest, youth_id: int) -> HttpResponse:
             "homework_form": HomeworkForm(
                 journeys=[(j.slug, j.title_in(language)) for j in journeys]
             ),
-            "open_risk_flag": sources.open_risk_flag_exists(youth_id=youth_id),
+            "open_risk_flag": moderation_selectors.open_risk_flag_exists(youth_id=youth_id),
             "last_active": link.youth.last_login if CareLink.Scope.ACTIVITY in shares else None,
             "sections": SECTIONS,
         },
@@ -211,7 +212,7 @@ def youth_section(request: HttpRequest, youth_id: int, section: str) -> HttpResp
 def youth_flags(request: HttpRequest, youth_id: int) -> HttpResponse:
     """The youth's flags: tier, status and dates; the text is opened in moderation (audited)."""
     link = _link_or_404(request, youth_id, AccessLog.What.FLAGS)
-    flags = sources.flags_for_youth(youth_id=youth_id)
+    flags = moderation_selectors.flags_for_youth(youth_id=youth_id)
     audit_view(viewer=request.user, youth_id=youth_id, what=AccessLog.What.FLAGS)
     return render(
         request, "care/youth_flags.html", {"link": link, "youth": link.youth, "flags": flags}
@@ -342,7 +343,7 @@ def break_glass(request: HttpRequest, youth_id: int, section: str) -> HttpRespon
     if section not in SECTIONS:
         raise Http404
     link = _link_or_404(request, youth_id, section)
-    if not sources.open_risk_flag_exists(youth_id=youth_id):
+    if not moderation_selectors.open_risk_flag_exists(youth_id=youth_id):
         audit_view(viewer=request.user, youth_id=youth_id, what=section, granted=False)
         raise Http404
     form = BreakGlassForm(request.POST or None)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import CareLink, User
-from care import gdpr, selectors, services, sources
+from care import gdpr, selectors, services
 from care.forms import (
     SCOPE_HELP,
     DeleteAccountForm,
@@ -26,6 +26,7 @@ from care.forms import (
 from care.views.common import (
     youth_required,
 )
+from moderation import selectors as moderation_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +103,8 @@ def link_end(request: HttpRequest, link_id: int) -> HttpResponse:
 
 def _staffed_context(link: CareLink) -> dict[str, Any]:
     return {
-        "staffed_hours": sources.staffed_hours_for(clinic_id=link.clinic_id),
-        "staffed_now": sources.clinic_staffed_now(clinic_id=link.clinic_id),
+        "staffed_hours": moderation_selectors.staffed_hours_for(clinic_id=link.clinic_id),
+        "staffed_now": moderation_selectors.clinic_staffed_now(clinic_id=link.clinic_id),
     }
 
 
