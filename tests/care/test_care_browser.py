@@ -21,14 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "a-long-browser-password-42"
 
 
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/konto/log-ind/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit] >> text=Log ind")
-    page.wait_for_url(base + "/")
-
-
 def _serious_violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -46,7 +38,7 @@ def _log_out(page: Any) -> None:
 
 
 def test_clinicians_morning_and_the_youths_audit(
-    daphne_live_server: Any, browser_page: Any
+    daphne_live_server: Any, browser_page: Any, browser_log_in: Any
 ) -> None:
     # given a clinic, a clinician, a quiet youth and a youth with a crisis flag from the night
     call_command("load_journeys")
@@ -87,7 +79,7 @@ def test_clinicians_morning_and_the_youths_audit(
     page.set_default_timeout(30_000)
 
     # the caseload, youth with the open flag first
-    _log_in(page, base, "kliniker_hval")
+    browser_log_in(page, base, "kliniker_hval", PASSWORD)
     page.goto(base + "/behandling/")
     first_row = page.locator("table.care-caseload tbody tr").first
     assert "natlig_ugle" in first_row.inner_text()
@@ -120,7 +112,7 @@ def test_clinicians_morning_and_the_youths_audit(
     _log_out(page)
 
     # the youth sees who has seen their data
-    _log_in(page, base, "natlig_ugle")
+    browser_log_in(page, base, "natlig_ugle", PASSWORD)
     page.goto(base + "/behandling/hvem-har-set-mine-data/")
     table = page.locator("table.care-table").inner_text()
     for what in ("Række i behandleroversigten", "Overblik", "Forberedelse til samtale"):

@@ -19,14 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis]
 PASSWORD = "a-long-browser-password-42"
 
 
-def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/konto/log-ind/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit] >> text=Log ind")
-    page.wait_for_url(base + "/")
-
-
 def _pair() -> tuple[User, User, CareLink]:
     clinic = Clinic.objects.create(name="Klinik Nord", slug="klinik-nord")
     clinician = User.objects.create_user(
@@ -56,7 +48,7 @@ def _publish(message_id: int) -> None:
 
 
 def test_messages_and_receipts_arrive_live(
-    redis_channel_layers: Any, daphne_live_server: Any, browser: Any
+    redis_channel_layers: Any, daphne_live_server: Any, browser: Any, browser_log_in: Any
 ) -> None:
     youth, clinician, link = _pair()
     base = daphne_live_server.url
@@ -65,7 +57,7 @@ def test_messages_and_receipts_arrive_live(
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="da-DK")
         page = context.new_page()
         page.set_default_timeout(15_000)
-        _log_in(page, base, user.username)
+        browser_log_in(page, base, user.username, PASSWORD)
         pages[user.role] = page
     youth_page, clinician_page = pages[Role.YOUTH], pages[Role.CLINICIAN]
     youth_page.goto(f"{base}/behandling/min-behandler/{link.pk}/beskeder/")
@@ -97,14 +89,14 @@ def test_messages_and_receipts_arrive_live(
 
 
 def test_without_javascript_the_form_still_posts(
-    redis_channel_layers: Any, daphne_live_server: Any, browser: Any
+    redis_channel_layers: Any, daphne_live_server: Any, browser: Any, browser_log_in: Any
 ) -> None:
     youth, clinician, _link = _pair()
     base = daphne_live_server.url
     context = browser.new_context(java_script_enabled=False, locale="da-DK")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, base, clinician.username)
+    browser_log_in(page, base, clinician.username, PASSWORD)
     page.goto(f"{base}/behandling/ung/{youth.pk}/beskeder/")
     page.fill("#id_body", "Ses på torsdag")
     page.click("button >> text=Send")
