@@ -20,10 +20,13 @@ from ml.textnorm import Token, normalise_phrase, tokenize
 from ml.types import Evidence, RiskLevel, RiskScore
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-RULES_VERSION = 2
+RULES_VERSION = 3
 LEXICON_VERSION = f"lexicon-{RULES_VERSION}"
 LANGUAGES = ("da", "en")
 MAX_GAP_WORDS = 1  # extra words allowed between the words of a phrase
+# A phrase with a "near" anchor set (version 3) needs an anchor within this many words of it:
+# "har en plan" is a crisis beside "dø" and harmless beside "eksamen".
+NEAR_WINDOW_WORDS = 20
 
 # Nominal probabilities for rule-only scores. They are not calibrated; they only order levels
 # so the moderation queue can sort rule-only assessments next to model ones.
@@ -50,6 +53,7 @@ class Phrase:
     level: RiskLevel
     category: str
     source: str  # the phrase as written in the rules file, for audit and debugging
+    near: str | None = None  # anchor set that must stand within NEAR_WINDOW_WORDS words
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +135,23 @@ def load_phrases(lang: str, version: int = RULES_VERSION) -> tuple[Phrase, ...]:
         words = normalise_phrase(row["phrase"])
         if words:
             level = RiskLevel.from_name(row["level"])
-            phrases.append(Phrase(tuple(words), level, row["category"], row["phrase"]))
+            near = (row.get("near") or "").strip() or None
+            phrases.append(Phrase(tuple(words), level, row["category"], row["phrase"], near))
     return tuple(phrases)
+
+
+@functools.cache
+def load_anchors(version: int = RULES_VERSION) -> tuple[tuple[str, Phrase], ...]:
+    """Load the anchor phrases as (set, phrase) pairs for both languages (version 3 on)."""
+    path = RULES_DIR / f"anchors.v{version}.tsv"
+    if not path.exists():
+        return ()
+    anchors = []
+    for row in _read_tsv(path):
+        words = normalise_phrase(row["phrase"])
+        if words:
+            anchors.append((row["set"], Phrase(tuple(words), RiskLevel.NONE, "", row["phrase"])))
+    return tuple(anchors)
 
 
 @functools.cache
@@ -144,6 +163,21 @@ def load_contexts(version: int = RULES_VERSION) -> tuple[tuple[str, Phrase], ...
         if words:
             contexts.append((row["kind"], Phrase(tuple(words), RiskLevel.NONE, "", row["phrase"])))
     return tuple(contexts)
+
+
+@functools.cache
+def _anchor_indexes() -> dict[str, PhraseIndex]:
+    by_set: dict[str, list[Phrase]] = {}
+    for name, phrase in load_anchors():
+        by_set.setdefault(name, []).append(phrase)
+    return {name: PhraseIndex(phrases) for name, phrases in by_set.items()}
+
+
+def _near_anchor(
+    first: int, last: int, anchors: Sequence[tuple[int, int]], window: int = NEAR_WINDOW_WORDS
+) -> bool:
+    """True when an anchor (token span) lies within ``window`` words of tokens first..last."""
+    return any(a_last >= first - window and a_first <= last + window for a_first, a_last in anchors)
 
 
 @functools.cache
@@ -204,8 +238,11 @@ def match_rules(text: str) -> list[RuleHit]:
     }
     document_context = next((k for k in _DOCUMENT_CONTEXTS if context_spans.get(k)), None)
     quotes = _quoted_spans(text)
+    anchors = _anchors_by_set(tokens, context_spans.get("idiom", ()), matches)
     hits = []
     for phrase, first, last in matches:
+        if phrase.near is not None and not _near_anchor(first, last, anchors.get(phrase.near, ())):
+            continue
         start, end = tokens[first].start, tokens[last].end
         level, lowered_by = phrase.level, None
         if _ends_inside(start, end, context_spans.get("idiom", ())):
@@ -221,6 +258,29 @@ def match_rules(text: str) -> list[RuleHit]:
         )
     hits.sort(key=lambda h: (h.start, h.end))
     return hits
+
+
+def _anchors_by_set(
+    tokens: Sequence[Token],
+    idioms: Sequence[tuple[int, int]],
+    matches: Sequence[tuple[Phrase, int, int]],
+) -> dict[str, list[tuple[int, int]]]:
+    """Anchor token spans per set, skipping anchors inside an idiom ("døde af grin").
+
+    Only computed when some matched phrase needs an anchor, so ordinary texts pay nothing.
+    """
+    wanted = {phrase.near for phrase, _, _ in matches if phrase.near is not None}
+    found: dict[str, list[tuple[int, int]]] = {}
+    for name, index in _anchor_indexes().items():
+        if name not in wanted:
+            continue
+        found[name] = [
+            (a, b)
+            for _, a, b in index.find(tokens)
+            if not _ends_inside(tokens[a].start, tokens[b].end, idioms)
+            and not _inside(tokens[a].start, tokens[b].end, idioms)
+        ]
+    return found
 
 
 def rule_floor(hits: Sequence[RuleHit]) -> RiskLevel:

@@ -125,7 +125,7 @@ def test_lexicon_runs_without_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "lexicon-2"
+    assert result.stdout.strip() == "lexicon-3"
 
 
 def test_load_scorer_rejects_unknown_names() -> None:
