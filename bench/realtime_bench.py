@@ -291,8 +291,8 @@ class Bench:
     def settle(self, server: Proc, limit: float = 180) -> float:
         """Wait until the server is quiet (below 10% of a core over 1 s); return the seconds.
 
-        Joining sockets broadcast presence to everyone in the space, so N joins queue about
-        N * N / 2 presence frames; steps start only after that backlog is sent.
+        Joining sockets trigger presence frames (coalesced per space and window since session
+        2; before that N joins queued about N * N / 2 frames); steps start once they are sent.
         """
         started = time.monotonic()
         while time.monotonic() - started < limit:

@@ -6,12 +6,15 @@ appended the event, so a delivery is one `send` with no database access and no J
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.core.cache import cache
 
 from community import permissions
@@ -35,8 +38,8 @@ def _readable_space_ids(user: Any) -> list[int]:
 
 
 @database_sync_to_async
-def _presence_change(space_ids: list[int], delta: int) -> dict[int, int]:
-    counts = {}
+def _presence_change(space_ids: list[int], delta: int) -> None:
+    """Count a socket in or out of each space (the count lives in the shared cache)."""
     for space_id in space_ids:
         key = _presence_key(space_id)
         cache.add(key, 0, timeout=_PRESENCE_TTL)
@@ -47,9 +50,56 @@ def _presence_change(space_ids: list[int], delta: int) -> dict[int, int]:
             count = max(delta, 0)
         if count < 0:
             cache.set(key, 0, timeout=_PRESENCE_TTL)
-            count = 0
-        counts[space_id] = count
-    return counts
+
+
+@database_sync_to_async
+def _presence_counts(space_ids: list[int]) -> dict[int, int]:
+    stored = cache.get_many([_presence_key(space_id) for space_id in space_ids])
+    return {space_id: max(int(stored.get(_presence_key(space_id), 0)), 0) for space_id in space_ids}
+
+
+class _PresenceCoalescer:
+    """At most one presence frame per space per window from this process.
+
+    A burst of joins (a class logging in at once) would otherwise send one frame per join to
+    every socket in the space. The frame carries the count read when the window closes, so the
+    last figure is always the current one. State is per event loop: a loop that closes takes
+    its pending windows with it.
+    """
+
+    def __init__(self) -> None:
+        self._pending: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[int]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def changed(self, channel_layer: Any, space_ids: list[int]) -> None:
+        loop = asyncio.get_running_loop()
+        pending = self._pending.setdefault(loop, set())
+        due = [space_id for space_id in space_ids if space_id not in pending]
+        if not due:
+            return
+        pending.update(due)
+        task = loop.create_task(self._send_after_window(channel_layer, due, pending))
+        self._tasks.add(task)  # a reference, so the task is not collected mid-window
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_after_window(
+        self, channel_layer: Any, space_ids: list[int], pending: set[int]
+    ) -> None:
+        try:
+            await asyncio.sleep(settings.PRESENCE_COALESCE_SECONDS)
+        finally:
+            pending.difference_update(space_ids)
+        for space_id, count in (await _presence_counts(space_ids)).items():
+            frame = {"type": "presence", "space": space_id, "count": count}
+            await channel_layer.group_send(
+                groups.space(space_id),
+                {"type": "community.event", "text": json.dumps(frame, separators=(",", ":"))},
+            )
+
+
+_presence = _PresenceCoalescer()
 
 
 class CommunityConsumer(AuthenticatedJsonConsumer):
@@ -82,13 +132,8 @@ class CommunityConsumer(AuthenticatedJsonConsumer):
         await super().disconnect(code)
 
     async def _broadcast_presence(self, delta: int) -> None:
-        counts = await _presence_change(self.space_ids, delta)
-        for space_id, count in counts.items():
-            frame = {"type": "presence", "space": space_id, "count": count}
-            await self.channel_layer.group_send(
-                groups.space(space_id),
-                {"type": "community.event", "text": json.dumps(frame, separators=(",", ":"))},
-            )
+        await _presence_change(self.space_ids, delta)
+        _presence.changed(self.channel_layer, self.space_ids)
 
     async def community_event(self, event: dict[str, Any]) -> None:
         """Forward a pre-serialised frame (type "community.event")."""

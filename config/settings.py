@@ -214,6 +214,9 @@ if PRODUCTION:
 # The largest legitimate client frame is a small JSON control message (writes go over HTTP).
 WEBSOCKET_MAX_MESSAGE_BYTES = 4096
 WEBSOCKET_MAX_SOCKETS_PER_USER = env.int("WEBSOCKET_MAX_SOCKETS_PER_USER", default=8)
+# Presence counts go out at most once per space per this many seconds from each process: without
+# it, N sockets joining one space send N frames to up to N sockets each (N squared deliveries).
+PRESENCE_COALESCE_SECONDS = env.float("PRESENCE_COALESCE_SECONDS", default=1.0)
 
 # --- Risk model ----------------------------------------------------------------------------------
 RISK_SCORER = env("RISK_SCORER", default="transformer")  # the real model, also embedded

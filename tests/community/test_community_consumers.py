@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -201,3 +202,27 @@ async def test_other_apps_messages_on_the_user_group_do_not_close_the_socket(wor
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from() == {"type": "pong"}
     await communicator.disconnect()
+
+
+async def test_a_burst_of_joins_sends_one_presence_frame_per_space(world, settings):
+    """Five sockets joining within one window reach the first socket as one frame, not five."""
+    settings.PRESENCE_COALESCE_SECONDS = 1.0
+    first, _ = await _open(world.member)
+    await asyncio.sleep(1.1)  # the first socket's own window closes
+    await _frames(first, quiet_for=0.1)
+    joiners = []
+    for _ in range(5):
+        joiner = await _connect(world.member2)
+        await joiner.connect()
+        await joiner.receive_json_from()  # hello
+        joiners.append(joiner)
+    frames = await _frames(first, quiet_for=1.5)
+    cafe = [f for f in frames if f["type"] == "presence" and f["space"] == world.cafe.pk]
+    assert len(cafe) == 1
+    assert cafe[0]["count"] == 6
+    for joiner in joiners:
+        await joiner.disconnect()
+    frames = await _frames(first, quiet_for=1.5)
+    cafe = [f for f in frames if f["type"] == "presence" and f["space"] == world.cafe.pk]
+    assert [f["count"] for f in cafe] == [1]
+    await first.disconnect()
