@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Clinic
 
@@ -106,7 +107,7 @@ class Post(models.Model):
         REMOVED = "removed", _("Fjernet")
 
     class Kind(models.TextChoices):
-        POST = "post", _("Opslag")
+        POST = "post", pgettext_lazy("one post", "Opslag")
         TALK_IT_OUT = "talk_it_out", _("Snak det ud")
 
     TRANSITIONS: ClassVar[dict[str, set[str]]] = {

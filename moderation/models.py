@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SubjectType(models.TextChoices):
-    POST = "post", _("Opslag")
+    POST = "post", pgettext_lazy("one post", "Opslag")
     REFLECTION = "reflection", _("Refleksion")
     MESSAGE = "message", _("Besked til behandler")
 
