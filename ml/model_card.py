@@ -213,6 +213,12 @@ def _target_lines(metrics: Mapping[str, Any]) -> list[str]:
                 f"{lang}: crisis recall {_fmt(v['crisis_recall'])}, elevated+ recall "
                 f"{_fmt(v['elevated_plus_recall'])}, level-none flagged "
                 f"{_fmt(v['none_flagged_elevated_plus'])}"
+                + (
+                    f", elevated called crisis {v['elevated_called_crisis']} of "
+                    f"{v['elevated_support']}"
+                    if "elevated_called_crisis" in v
+                    else ""
+                )
                 for lang, v in oof.items()
             )
             + ".",

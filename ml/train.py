@@ -73,11 +73,15 @@ CORPUS_FILES = (
     "en_crisis2.tsv",
     "da_crisis2.tsv",
     "da_hardneg2.tsv",
+    "en_crisis3.tsv",
+    "da_crisis3.tsv",
+    "en_hardneg3.tsv",
+    "da_hardneg3.tsv",
 )
 MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
-MODEL_RELEASE = 4
+MODEL_RELEASE = 5
 # The head reads the normalised mean pools after layers 6 and 12 of e5-small, side by side.
 # On the calibration split (ml/model/EXPERIMENTS.md) layer 6 separated Sammen's levels better
 # than layer 12, layer 12 transferred better to Reddit, and the pair beat both.
@@ -744,6 +748,9 @@ def main(argv: list[str] | None = None) -> int:
             "none_flagged_elevated_plus": round(
                 float((predicted_oof[m & (oof_truth == 0)] >= 2).mean()), 4
             ),
+            # Pages the crisis threshold costs: elevated posts called crisis, of all elevated.
+            "elevated_called_crisis": int((predicted_oof[m & (oof_truth == 2)] == 3).sum()),
+            "elevated_support": int((m & (oof_truth == 2)).sum()),
         }
         for lang in LANGUAGES
         for m in [langs[calibration_index] == lang]
