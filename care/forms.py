@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareLink
+from accounts.web import content_language
 
 SCOPE_HELP = {
     CareLink.Scope.ACTIVITY: _("Hvornår du sidst var logget ind."),
@@ -86,8 +86,7 @@ CONFIRM_WORDS: dict[str, str] = {"da": "SLET", "en": "DELETE"}
 
 def confirm_word() -> str:
     """The confirmation word of the active language (Danish when the language is unknown)."""
-    language = (translation.get_language() or "da")[:2]
-    return CONFIRM_WORDS.get(language, CONFIRM_WORDS["da"])
+    return CONFIRM_WORDS[content_language()]
 
 
 class DeleteAccountForm(forms.Form):

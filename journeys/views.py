@@ -13,18 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.web import content_language
 from journeys import selectors, services, similarity
 from journeys.forms import QuizForm, ReflectionForm
 from journeys.models import Journey, JourneyProgress, Step, text_in
 from journeys.services import JourneyError
-
-
-def _language() -> str:
-    return (get_language() or "da")[:2]
 
 
 def _journey_or_404(slug: str) -> Journey:
@@ -51,7 +47,7 @@ def _toolkit_save_url() -> str | None:
 
 @login_required
 def journey_list(request: HttpRequest) -> HttpResponse:
-    language = _language()
+    language = content_language()
     journeys = selectors.journeys_for_user(user=request.user)
     progress = selectors.progress_for_youth(youth=request.user)
     rows = [
@@ -86,7 +82,7 @@ def journey_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def journey_detail(request: HttpRequest, slug: str) -> HttpResponse:
     journey = _journey_or_404(slug)
-    language = _language()
+    language = content_language()
     services.suggestions_mark_seen(youth=request.user, journey=journey)
     progress = selectors.progress_get(youth=request.user, journey=journey)
     steps = selectors.steps_active(journey=journey)
@@ -127,7 +123,7 @@ def journey_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _step_context(request: HttpRequest, journey: Journey, step: Step) -> dict[str, Any]:
-    language = _language()
+    language = content_language()
     steps = selectors.steps_active(journey=journey)
     position = next(i for i, s in enumerate(steps) if s.pk == step.pk) + 1
     done = selectors.completed_step_ids(youth=request.user, journey=journey)
@@ -194,7 +190,7 @@ def _after_step(journey: Journey, next_step: Step | None) -> HttpResponse:
 def step_view(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     journey = _journey_or_404(slug)
     step = _step_or_404(journey, key)
-    language = _language()
+    language = content_language()
     status = 200
     reflection_form: ReflectionForm | None = None
     quiz_form: QuizForm | None = None
@@ -263,7 +259,7 @@ def step_next(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 @login_required
 def journey_done(request: HttpRequest, slug: str) -> HttpResponse:
     journey = _journey_or_404(slug)
-    language = _language()
+    language = content_language()
     progress = selectors.progress_get(youth=request.user, journey=journey)
     if progress is None:
         return redirect("journeys:detail", slug=journey.slug)
@@ -291,7 +287,7 @@ def journey_done(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def reflection_list(request: HttpRequest) -> HttpResponse:
-    language = _language()
+    language = content_language()
     rows = [
         {
             "reflection": reflection,
@@ -308,7 +304,7 @@ def reflection_detail(request: HttpRequest, reflection_id: int) -> HttpResponse:
     reflection = selectors.reflection_get_owned(youth=request.user, reflection_id=reflection_id)
     if reflection is None:
         raise Http404
-    language = _language()
+    language = content_language()
     return render(
         request,
         "journeys/reflection_detail.html",

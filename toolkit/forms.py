@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.web import content_language
 from toolkit.models import (
     CHECKIN_NOTE_MAX,
     CHECKIN_WORD_MAX,
@@ -110,8 +110,7 @@ class Who5Form(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        code = (translation.get_language() or "da")[:2]
-        code = code if code in {"da", "en"} else "da"
+        code = content_language()
         choices = [(str(value), labels[code]) for value, labels in ANSWERS]
         for index, item in enumerate(ITEMS):
             self.fields[f"item_{index + 1}"] = forms.TypedChoiceField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.contrib import messages
@@ -12,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.web import content_language, youth_required
 from toolkit import access_audit, charts, permissions, selectors, services
 from toolkit.forms import (
     CheckInForm,
@@ -32,24 +32,6 @@ from toolkit.models import SafetyPlan, SafetyPlanSection, Strategy, Who5Response
 from toolkit.who5 import BAND_MESSAGES, STEM, Band, who5_score
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
-
-
-def youth_required(view: View) -> View:
-    """Logged in and a youth; staff get 404, since the toolkit is the youth's own space."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not cast(User, request.user).is_youth:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return cast(View, wrapper)
-
-
-def _language() -> str:
-    code = (translation.get_language() or "da")[:2]
-    return code if code in {"da", "en"} else "da"
 
 
 def _youth(request: HttpRequest) -> User:
@@ -67,7 +49,7 @@ def _strategy_view(strategy: Strategy, language: str) -> dict[str, Any]:
 @youth_required
 def toolkit_home(request: HttpRequest) -> HttpResponse:
     youth = _youth(request)
-    language = _language()
+    language = content_language()
     strategies = [
         _strategy_view(s, language) for s in selectors.strategy_list_for_youth(youth=youth)
     ]
@@ -96,7 +78,7 @@ def strategy_create(request: HttpRequest) -> HttpResponse:
                 youth=_youth(request),
                 title=form.cleaned_data["title"],
                 steps=form.cleaned_data["steps"],
-                language=_language(),
+                language=content_language(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -112,7 +94,7 @@ def strategy_edit(request: HttpRequest, strategy_id: int) -> HttpResponse:
     strategy = selectors.access_strategy(youth=_youth(request), strategy_id=strategy_id)
     if strategy.source != Strategy.Source.OWN:
         raise Http404
-    language = _language()
+    language = content_language()
     initial = {
         "title": strategy.title_in(language),
         "steps": "\n".join(strategy.steps_in(language)),
@@ -149,7 +131,7 @@ def strategy_delete(request: HttpRequest, strategy_id: int) -> HttpResponse:
     return render(
         request,
         "toolkit/strategy_delete.html",
-        {"strategy": strategy, "title": strategy.title_in(_language())},
+        {"strategy": strategy, "title": strategy.title_in(content_language())},
     )
 
 
@@ -207,7 +189,7 @@ def strategy_use_start(request: HttpRequest, strategy_id: int) -> HttpResponse:
     return render(
         request,
         "toolkit/use_start.html",
-        {"strategy": _strategy_view(strategy, _language()), "form": form},
+        {"strategy": _strategy_view(strategy, content_language()), "form": form},
     )
 
 
@@ -216,7 +198,7 @@ def strategy_use_start(request: HttpRequest, strategy_id: int) -> HttpResponse:
 def strategy_use_step(request: HttpRequest, use_id: int) -> HttpResponse:
     """One step at a time (?trin=n, works without JS); the last page asks for mood after."""
     use = selectors.access_strategy_use(youth=_youth(request), use_id=use_id)
-    steps = use.strategy.steps_in(_language())
+    steps = use.strategy.steps_in(content_language())
     form = MoodAfterForm(request.POST or None, initial={"mood_after": use.mood_before})
     if request.method == "POST":
         if form.is_valid():
@@ -235,7 +217,7 @@ def strategy_use_step(request: HttpRequest, use_id: int) -> HttpResponse:
         "toolkit/use_step.html",
         {
             "use": use,
-            "strategy": _strategy_view(use.strategy, _language()),
+            "strategy": _strategy_view(use.strategy, content_language()),
             "steps": steps,
             "number": number,
             "step_text": steps[number - 1] if number <= len(steps) else None,
@@ -428,7 +410,7 @@ def who5(request: HttpRequest) -> HttpResponse:
         "toolkit/who5.html",
         {
             "form": form,
-            "stem": STEM[_language()],
+            "stem": STEM[content_language()],
             "timepoint_label": Who5Timepoint(timepoint).label,
         },
     )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access_audit import access_log_record_many
 from accounts.models import AccessLog, CareLink, User
+from accounts.web import content_language
 from care import permissions, selectors, services
 from care.audit import audit_view
 from care.forms import (
@@ -31,7 +32,6 @@ from care.summary import summary_build, summary_plain_text
 from care.views.common import (
     CASELOAD_PAGE_SIZE,
     SECTIONS,
-    _language,
     _link_or_404,
     _scope_access,
     clinician_required,
@@ -114,7 +114,7 @@ def youth_overview(request: HttpRequest, youth_id: int) -> HttpResponse:
         for s in permissions.SCOPES
         if permissions.scope_granted(clinician=clinician, link=link, scope=s)
     }
-    language = _language()
+    language = content_language()
     homework = (
         journey_selectors.suggestions_with_status(clinician=clinician, youth=link.youth)
         if CareLink.Scope.JOURNEYS in shares
@@ -165,7 +165,7 @@ def youth_section(request: HttpRequest, youth_id: int, section: str) -> HttpResp
         audit_view(viewer=request.user, youth_id=youth_id, what=section, granted=False)
         raise Http404
     youth = link.youth
-    language = _language()
+    language = content_language()
     context: dict[str, Any] = {
         "link": link,
         "youth": youth,
@@ -272,7 +272,7 @@ def youth_summary(request: HttpRequest, youth_id: int) -> HttpResponse:
         if permissions.scope_granted(clinician=clinician, link=link, scope=s)
     }
     sentences = summary_build(
-        youth=link.youth, since=since, until=until, scopes=shares, language=_language()
+        youth=link.youth, since=since, until=until, scopes=shares, language=content_language()
     )
     audit_view(
         viewer=clinician,

@@ -15,7 +15,6 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import translation
 
 from accounts.models import AccessLog, CareLink, User
 from care import permissions
@@ -44,24 +43,6 @@ VIEW_WHAT: dict[str, str] = {
     "homework_suggest": AccessLog.What.HOMEWORK,
     "session_set": AccessLog.What.SESSION,
 }
-
-
-def _language() -> str:
-    code = (translation.get_language() or "da")[:2]
-    return code if code in {"da", "en"} else "da"
-
-
-def youth_required(view: View) -> View:
-    """Logged in and a youth; anyone else gets 404 (these are the youth's own pages)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not cast(User, request.user).is_youth:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return cast(View, wrapper)
 
 
 def clinician_required(view: View) -> View:

@@ -16,15 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import CareLink, User
+from accounts.web import youth_required
 from care import gdpr, selectors, services
 from care.forms import (
     SCOPE_HELP,
     DeleteAccountForm,
     MessageForm,
     ScopesForm,
-)
-from care.views.common import (
-    youth_required,
 )
 from moderation import selectors as moderation_selectors
 
