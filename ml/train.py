@@ -149,12 +149,8 @@ def _read_json(path: Path) -> dict[str, object]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
-    """Assign each row to train/calibration/test; all rows of a group go together.
-
-    Groups are stratified by (language, highest level in the group) so every split has
-    crisis posts in both languages.
-    """
+def _group_strata(rows: Sequence[LabelledText]) -> dict[tuple[str, int], list[str]]:
+    """Groups by (language, highest level in the group), each list sorted: the unit of splitting."""
     group_level: dict[str, tuple[str, int]] = {}
     for row in rows:
         lang, level = group_level.get(row.group, (row.lang, 0))
@@ -162,6 +158,16 @@ def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
     strata: dict[tuple[str, int], list[str]] = defaultdict(list)
     for group, key in sorted(group_level.items()):
         strata[key].append(group)
+    return strata
+
+
+def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
+    """Assign each row to train/calibration/test; all rows of a group go together.
+
+    Groups are stratified by (language, highest level in the group) so every split has
+    crisis posts in both languages.
+    """
+    strata = _group_strata(rows)
     rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not security
     assignment: dict[str, str] = {}
     for key in sorted(strata):
@@ -181,13 +187,7 @@ def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
 
 def assign_folds(rows: Sequence[LabelledText], folds: int, seed: int) -> np.ndarray:
     """Fold number per row; all rows of a group share a fold, stratified like the split."""
-    group_level: dict[str, tuple[str, int]] = {}
-    for row in rows:
-        lang, level = group_level.get(row.group, (row.lang, 0))
-        group_level[row.group] = (lang, max(level, int(row.level)))
-    strata: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for group, key in sorted(group_level.items()):
-        strata[key].append(group)
+    strata = _group_strata(rows)
     rng = random.Random(seed + 1)  # noqa: S311 - reproducible sampling, not security
     fold_of: dict[str, int] = {}
     offset = 0
