@@ -90,10 +90,10 @@ def heldout_accuracy(scorer: object) -> dict[str, float]:
     import numpy as np
 
     from ml.evaluation import compute_report
-    from ml.train import load_corpus, split_by_group
+    from ml.train import corpus_split, load_corpus
 
     rows = load_corpus()
-    splits = split_by_group(rows, seed=13)
+    splits = corpus_split(rows, seed=13)
     test = [r for r, s in zip(rows, splits, strict=True) if s == "test"]
     scores = scorer.score_batch([r.text for r in test])  # type: ignore[attr-defined]
     truth = [int(r.level) for r in test]
