@@ -76,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         CORPUS_DIR,
         MODEL_DIR,
         WindowCache,
+        corpus_split,
         embed_with_cache,
         headline_metrics,
         load_corpus,
         predict_levels,
-        split_by_group,
         text_scores,
     )
 
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     encoder = Encoder(DEFAULT_WEIGHTS_DIR, num_threads=args.threads)
     cache = WindowCache(CACHE_DIR, encoder.encoder_hash)
     windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed corpus")
-    splits = np.array(split_by_group(rows, args.seed))
+    splits = np.array(corpus_split(rows, args.seed))
     truth = np.array([int(r.level) for r in rows], dtype=np.int64)
     langs = np.array([r.lang for r in rows])
     groups = np.array([r.group for r in rows])

@@ -63,6 +63,7 @@ logger = logging.getLogger("ml.train")
 
 ML_DIR = Path(__file__).resolve().parent
 CORPUS_DIR = ML_DIR / "corpus"
+EVAL_DIR = ML_DIR / "eval"  # the sealed held-out set: never trained on (ml/eval/README.md)
 CORPUS_FILES = (
     "da_high.tsv",
     "da_low.tsv",
@@ -78,6 +79,10 @@ CORPUS_FILES = (
     "en_hardneg3.tsv",
     "da_hardneg3.tsv",
 )
+# Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
+# ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
+SPLIT_FILE = CORPUS_DIR / "split.tsv"
+FROZEN_SPLIT_SEED = 13
 MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
@@ -161,12 +166,48 @@ def _group_strata(rows: Sequence[LabelledText]) -> dict[tuple[str, int], list[st
     return strata
 
 
-def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
+def load_frozen_split(path: Path | None = None) -> dict[str, str]:
+    """The recorded split of every group seen so far (``ml/corpus/split.tsv``), or {}."""
+    path = path or SPLIT_FILE
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["group"]: row["split"] for row in csv.DictReader(handle, delimiter="\t")}
+
+
+def write_frozen_split(rows: Sequence[LabelledText], splits: Sequence[str], path: Path) -> None:
+    """Record each group's split, sorted, so the next corpus addition cannot move it."""
+    recorded = dict(zip((row.group for row in rows), splits, strict=True))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("group\tsplit\n")
+        for group in sorted(recorded):
+            handle.write(f"{group}\t{recorded[group]}\n")
+
+
+def _hashed_split(group: str, seed: int) -> str:
+    """A new group's split from a hash of seed and group: stable whatever else is added."""
+    digest = hashlib.sha256(f"{seed}:{group}".encode()).digest()
+    position = int.from_bytes(digest[:8], "big") / 2**64
+    if position < SPLIT_FRACTIONS[0]:
+        return "train"
+    if position < SPLIT_FRACTIONS[0] + SPLIT_FRACTIONS[1]:
+        return "calibration"
+    return "test"
+
+
+def split_by_group(
+    rows: Sequence[LabelledText], seed: int, frozen: dict[str, str] | None = None
+) -> list[str]:
     """Assign each row to train/calibration/test; all rows of a group go together.
 
-    Groups are stratified by (language, highest level in the group) so every split has
-    crisis posts in both languages.
+    Without ``frozen``, groups are shuffled within (language, highest level in the group)
+    strata so every split has crisis posts in both languages. Reshuffling on every corpus
+    addition moved test posts into training between releases (EXPERIMENTS.md section 9),
+    so groups recorded in ``frozen`` keep their split and only new groups are placed, by
+    ``_hashed_split``.
     """
+    if frozen:
+        return [frozen.get(row.group) or _hashed_split(row.group, seed) for row in rows]
     strata = _group_strata(rows)
     rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not security
     assignment: dict[str, str] = {}
@@ -183,6 +224,11 @@ def split_by_group(rows: Sequence[LabelledText], seed: int) -> list[str]:
             else:
                 assignment[group] = "test"
     return [assignment[row.group] for row in rows]
+
+
+def corpus_split(rows: Sequence[LabelledText], seed: int) -> list[str]:
+    """The split ``ml.train`` uses: frozen for seed ``FROZEN_SPLIT_SEED``, drawn otherwise."""
+    return split_by_group(rows, seed, load_frozen_split() if seed == FROZEN_SPLIT_SEED else None)
 
 
 def assign_folds(rows: Sequence[LabelledText], folds: int, seed: int) -> np.ndarray:
@@ -350,6 +396,34 @@ def threshold_for_recall(scores: np.ndarray, positive: np.ndarray, target: float
     return float(positive_scores[needed - 1])
 
 
+def choose_crisis_gate(
+    elevated_scores: np.ndarray,
+    truth: np.ndarray,
+    elevated_threshold: float,
+    *,
+    grid: Sequence[float],
+    none_flagged_cap: float,
+) -> float | None:
+    """The share of crisis posts the elevated threshold must pass, for one language.
+
+    Crisis is chained behind elevated, so a crisis post under the elevated threshold can
+    never page. The more crisis posts pass that gate, the higher the crisis threshold behind
+    it can sit (fewer elevated posts called crisis, EXPERIMENTS.md section 8), at the price of
+    flagging more level-none posts. The largest share in ``grid`` whose level-none flagged
+    share (on these out-of-fold scores) stays within ``none_flagged_cap`` wins; the smallest
+    share when none does; ``None`` for an empty grid (no gate).
+    """
+    if not grid:
+        return None
+    crisis = truth == RiskLevel.CRISIS
+    none = truth == RiskLevel.NONE
+    for share in sorted(grid, reverse=True):
+        threshold = min(elevated_threshold, threshold_for_recall(elevated_scores, crisis, share))
+        if float((elevated_scores[none] >= threshold).mean()) <= none_flagged_cap:
+            return share
+    return min(grid)
+
+
 def text_scores(head: Head, windows: Sequence[np.ndarray]) -> np.ndarray:
     """Uncalibrated P(level >= k) per text: the maximum over its windows, shape [n, 3]."""
     return np.stack([head.level_scores(w).max(axis=0) for w in windows])
@@ -368,6 +442,40 @@ def predict_levels(
             calibrated[rows] = head.calibrated(raw[rows], lang)
             levels[rows] = head.levels(calibrated[rows], lang)
     return calibrated, levels
+
+
+def fresh_set_report(
+    head: Head, encoder: Encoder, cache: WindowCache, seed: int, eval_dir: Path | None = None
+) -> dict[str, object]:
+    """Production-path figures on the sealed set in ``ml/eval`` ({} when it is absent).
+
+    The set was written blind and is never trained on or used to choose anything; it is
+    the one held-out sample no earlier release decision has looked at (ml/eval/README.md).
+    """
+    rows = [
+        row
+        for path in sorted((eval_dir or EVAL_DIR).glob("*.tsv"))
+        for row in read_labelled_tsv(path)
+    ]
+    if not rows:
+        return {}
+    windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed fresh set")
+    detected = [detect_language(r.text) for r in rows]
+    _, predicted = predict_levels(head, text_scores(head, windows), detected)
+    floors = np.array([int(rule_floor(match_rules(r.text))) for r in rows])
+    predicted = np.maximum(predicted, floors)
+    truth = np.array([int(r.level) for r in rows], dtype=np.int64)
+    langs = np.array([r.lang for r in rows])
+    groups = np.array([r.group or r.text for r in rows])
+    report = compute_report(truth, predicted, langs)
+    elevated = truth == RiskLevel.ELEVATED
+    return {
+        "rows": len(rows),
+        "report": report.as_dict(),
+        "intervals": headline_metrics(truth, predicted, langs, groups, seed),
+        "elevated_called_crisis": int((predicted[elevated] == RiskLevel.CRISIS).sum()),
+        "elevated_support": int(elevated.sum()),
+    }
 
 
 # ------------------------------------------------------------------------------- RMHD
@@ -426,6 +534,14 @@ def previous_release(path: Path) -> dict[str, object]:
         "hard_negatives_flagged_elevated_plus", "rmhd", "test_production_path",
     )  # fmt: skip
     return {key: old[key] for key in keys if key in old}
+
+
+def _auroc_against(
+    labels: np.ndarray, scores: np.ndarray, held: np.ndarray, others: np.ndarray
+) -> float:
+    """AUROC of the held-out positive rows (``labels``) against the held-out ``others`` only."""
+    rows = held & ((labels == 1) | (others & (labels == 0)))
+    return round(auroc(labels[rows], scores[rows]), 4)
 
 
 def rmhd_author_split(posts: Sequence[dict[str, str]], seed: int) -> np.ndarray:
@@ -538,6 +654,15 @@ def main(argv: list[str] | None = None) -> int:
         "crisis recall target plus the margin); tried and not shipped (EXPERIMENTS.md, 8)",
     )
     parser.add_argument(
+        "--gate-grid",
+        type=lambda text: [float(v) for v in text.split(",")],
+        default=[],
+        help="comma-separated crisis shares the elevated threshold may pass; per language the "
+        "largest whose out-of-fold level-none flagged share stays within --none-flagged-cap "
+        "is used (replaces --elevated-crisis-target)",
+    )
+    parser.add_argument("--none-flagged-cap", type=float, default=0.08)
+    parser.add_argument(
         "--pool-layers",
         default=",".join(map(str, POOL_LAYERS)),
         help="comma-separated encoder layers whose mean pools the head reads",
@@ -563,7 +688,9 @@ def main(argv: list[str] | None = None) -> int:
     cache = WindowCache(CACHE_DIR, encoder.encoder_hash, tag=layer_tag)
     windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed corpus")
 
-    splits = np.array(split_by_group(rows, args.seed))
+    splits = np.array(corpus_split(rows, args.seed))
+    if args.seed == FROZEN_SPLIT_SEED:
+        write_frozen_split(rows, splits.tolist(), SPLIT_FILE)
     truth = np.array([int(r.level) for r in rows], dtype=np.int64)
     langs = np.array([r.lang for r in rows])
     groups = np.array([r.group for r in rows])
@@ -698,6 +825,8 @@ def main(argv: list[str] | None = None) -> int:
     raw_fit = out_of_fold  # calibration rows are read from here, never from raw_all
     calibration: dict[str, dict[str, tuple[float, float]]] = {}
     thresholds: dict[str, dict[str, float]] = {}
+    # Per language: the share of crisis posts the elevated threshold passes.
+    gates: dict[str, float] = {}
     for lang in LANGUAGES:
         rows_l = calibration_index[langs[calibration_index] == lang]
         calibration[lang], thresholds[lang] = {}, {}
@@ -714,14 +843,19 @@ def main(argv: list[str] | None = None) -> int:
         # A crisis post below the elevated threshold can never be called crisis (the levels
         # are chained), so the elevated threshold must also pass crisis posts at the crisis
         # target, not only elevated-or-crisis posts at the elevated target.
-        if args.elevated_crisis_target > 0:
+        gate = choose_crisis_gate(
+            calibrated_l[:, 1],
+            truth[rows_l],
+            thresholds[lang]["elevated"],
+            grid=args.gate_grid
+            or ([args.elevated_crisis_target] * (args.elevated_crisis_target > 0)),
+            none_flagged_cap=args.none_flagged_cap,
+        )
+        if gate is not None:
+            gates[lang] = gate
             thresholds[lang]["elevated"] = min(
                 thresholds[lang]["elevated"],
-                threshold_for_recall(
-                    calibrated_l[:, 1],
-                    truth[rows_l] == RiskLevel.CRISIS,
-                    args.elevated_crisis_target,
-                ),
+                threshold_for_recall(calibrated_l[:, 1], truth[rows_l] == RiskLevel.CRISIS, gate),
             )
         # Crisis is chained to elevated (Head.levels), so its threshold is chosen among the
         # crisis posts that already pass the elevated threshold.
@@ -802,6 +936,10 @@ def main(argv: list[str] | None = None) -> int:
         ):
             failures.append((rows[i], RiskLevel(int(predicted_detected[i]))))
 
+    fresh = fresh_set_report(head, encoder, cache, args.seed)
+    if fresh:
+        print("FRESH SET (sealed, ml/eval):", json.dumps(fresh["intervals"]))  # noqa: T201
+
     rmhd: dict[str, object] = {}
     if posts:
         labels = np.array([name == "suicidewatch" for name in rmhd_subreddits], dtype=int)
@@ -827,6 +965,14 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "other_flagged_elevated_plus": round(
                 float((rmhd_predicted[held & (labels == 0)] >= RiskLevel.ELEVATED).mean()), 4
+            ),
+            # SuicideWatch against the mental-health subreddits (depression, bpd, lonely, ...,
+            # whose posts Sammen would often hold as elevated) and against the others.
+            "auroc_crisis_score_vs_mental_health": _auroc_against(
+                labels, rmhd_raw[:, 2], held, rmhd_levels == RiskLevel.LOW
+            ),
+            "auroc_crisis_score_vs_non_mental_health": _auroc_against(
+                labels, rmhd_raw[:, 2], held, rmhd_levels == RiskLevel.NONE
             ),
             "without_rmhd_training": {
                 "auroc_elevated_plus_score_heldout": round(
@@ -868,11 +1014,15 @@ def main(argv: list[str] | None = None) -> int:
             "hard_negatives_flagged_elevated_plus": hard_flagged,
             "language_detection_accuracy": language_accuracy,
             "rmhd": rmhd,
+            "fresh_set": fresh,
             "model_version": MODEL_VERSION,
             "lexicon_version": LEXICON_VERSION,
             "hard_negative_weight": args.hard_negative_weight,
             "cv_folds": args.cv_folds,
             "elevated_crisis_target": args.elevated_crisis_target,
+            "crisis_gates": gates,
+            "crisis_target": args.crisis_target,
+            "none_flagged_cap": args.none_flagged_cap if args.gate_grid else None,
             "out_of_fold_operating_point": out_of_fold_operating_point,
             "encoder_layers": encoder.num_layers,
             "pool_layers": list(pool_layers),
