@@ -1,9 +1,12 @@
 """Sammen's bilingual (Danish/English) risk model, behind a small interface.
 
-The whole public surface: ``load_scorer`` returns a ``RiskScorer`` (``ml.types``); scoring
-errors derive from ``RiskScoringError``; ``embed_texts`` and ``Encoder`` expose the e5
-sentence encoder for other features (journey recommendations). torch is imported only when
-the transformer backend or the encoder is used, so the rule layer runs without it.
+The whole public surface: ``load_scorer`` returns a ``RiskScorer`` (``ml.types``); both
+backends are also ``EvidenceExplainer``s: ``score_batch(texts, occlusion=False)`` routes with
+the cheap rule-hit evidence only and ``explain_batch(texts)`` adds the model's occlusion spans
+later (exactly the evidence ``score_batch`` returns by default); scoring errors derive from
+``RiskScoringError``; ``embed_texts`` and ``Encoder`` expose the e5 sentence encoder for other
+features (journey recommendations). torch is imported only when the transformer backend or the
+encoder is used, so the rule layer runs without it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ml.errors import BUILD_COMMAND, ModelUnavailable, RiskScoringError
-from ml.types import Evidence, RiskLevel, RiskScore, RiskScorer
+from ml.types import Evidence, EvidenceExplainer, RiskLevel, RiskScore, RiskScorer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILD_COMMAND",
     "Evidence",
+    "EvidenceExplainer",
     "ModelUnavailable",
     "RiskLevel",
     "RiskScore",

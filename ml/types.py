@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 CATEGORIES: tuple[str, ...] = (
     "suicide",
@@ -68,3 +68,20 @@ class RiskScorer(Protocol):
     model_version: str
 
     def score_batch(self, texts: Sequence[str]) -> list[RiskScore]: ...
+
+
+@runtime_checkable
+class EvidenceExplainer(Protocol):
+    """A scorer whose costly evidence can follow the routing decision instead of delaying it.
+
+    ``score_batch(texts, occlusion=False)`` decides the level with only the cheap rule-hit
+    evidence; ``explain_batch(texts)`` later returns, per text, exactly the evidence that
+    ``score_batch(texts)`` with occlusion would have returned (model spans merged with rule
+    spans). Moderation routes first and fills in the moderator's highlights afterwards.
+    """
+
+    model_version: str
+
+    def score_batch(self, texts: Sequence[str], *, occlusion: bool = True) -> list[RiskScore]: ...
+
+    def explain_batch(self, texts: Sequence[str]) -> list[tuple[Evidence, ...]]: ...

@@ -327,6 +327,14 @@ class LexiconScorer:
             model_version=self.model_version,
         )
 
-    def score_batch(self, texts: Sequence[str]) -> list[RiskScore]:
-        """Score texts in order; one RiskScore per input."""
+    def score_batch(self, texts: Sequence[str], *, occlusion: bool = True) -> list[RiskScore]:
+        """Score texts in order; one RiskScore per input.
+
+        ``occlusion`` is accepted for the ``EvidenceExplainer`` contract and changes nothing:
+        rule evidence is all this scorer has, and it is cheap.
+        """
         return [self.score_one(text) for text in texts]
+
+    def explain_batch(self, texts: Sequence[str]) -> list[tuple[Evidence, ...]]:
+        """The rule spans of each text: the same evidence ``score_batch`` returns."""
+        return [tuple(hit_evidence(match_rules(text))) for text in texts]

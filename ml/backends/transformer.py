@@ -5,7 +5,8 @@ the head (softmax over levels plus a sigmoid per category), calibrate per langua
 maps fitted by ``python -m ml.train``), pick the level with per-language thresholds chosen
 for target recall, take the maximum over windows, then apply the rule floor from the
 lexicon (which can only raise). Evidence comes from sentence or phrase occlusion on the
-highest-scoring window, plus the rule hits.
+highest-scoring window, plus the rule hits; ``score_batch(texts, occlusion=False)`` skips the
+occlusion for a faster routing decision and ``explain_batch`` computes it afterwards.
 
 torch is imported when the scorer builds its Encoder; importing ``ml`` or the rule layer never
 imports it.
@@ -226,11 +227,10 @@ class TransformerScorer:
                 levels[rows] = self.head.levels(calibrated[rows], lang)
         return windows, calibrated, levels, self.head.category_probs(embeddings)
 
-    def score_batch(self, texts: Sequence[str]) -> list[RiskScore]:
-        """Score texts in order; one RiskScore per input. Raises only RiskScoringError."""
-        clean = [_clean(text) for text in texts]
-        if not clean:
-            return []
+    def _best_windows(
+        self, clean: Sequence[str]
+    ) -> tuple[list[str], list[Window], np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
+        """Languages, windows and per-window results, and each text's highest-scoring window."""
         langs = [detect_language(text) for text in clean]
         windows, calibrated, levels, category_probs = self._window_results(clean, langs)
         best: dict[int, int] = {}
@@ -243,21 +243,49 @@ class TransformerScorer:
                 calibrated[current, 2],
             ):
                 best[window.text_index] = row
-        # Occlusion costs a forward pass per segment; only held posts need it, since
-        # moderators see evidence for what lands in their queue. The variants of every held
-        # post in the batch go through the encoder together, sorted by length.
+        return langs, windows, calibrated, levels, category_probs, best
+
+    def _occlusion_for_held(
+        self,
+        clean: Sequence[str],
+        langs: Sequence[str],
+        windows: Sequence[Window],
+        levels: np.ndarray,
+        best: dict[int, int],
+    ) -> dict[int, list[Evidence]]:
+        """Occlusion spans for every text whose model level is ELEVATED or above.
+
+        Occlusion costs a forward pass per segment; only held posts need it, since moderators
+        see evidence for what lands in their queue. The variants of every held post in the
+        batch go through the encoder together, sorted by length.
+        """
+        held = [
+            (index, windows[best[index]], langs[index], RiskLevel(int(levels[best[index]])))
+            for index in range(len(clean))
+            if levels[best[index]] >= RiskLevel.ELEVATED
+        ]
+        return self._occlusion_batch(clean, held)
+
+    def score_batch(
+        self, texts: Sequence[str], *, occlusion: bool | None = None
+    ) -> list[RiskScore]:
+        """Score texts in order; one RiskScore per input. Raises only RiskScoringError.
+
+        ``occlusion`` (default: the constructor's ``with_evidence``) adds the model's evidence
+        spans for held texts, one extra encoder pass per segment. Without it the level,
+        probability and categories are the same and the evidence is the rule hits alone;
+        ``explain_batch`` computes the rest later.
+        """
+        clean = [_clean(text) for text in texts]
+        if not clean:
+            return []
+        langs, windows, calibrated, levels, category_probs, best = self._best_windows(clean)
         occluded: dict[int, list[Evidence]] = {}
-        if self.with_evidence:
-            held = [
-                (index, windows[best[index]], langs[index], RiskLevel(int(levels[best[index]])))
-                for index in range(len(clean))
-                if levels[best[index]] >= RiskLevel.ELEVATED
-            ]
-            occluded = self._occlusion_batch(clean, held)
+        if self.with_evidence if occlusion is None else occlusion:
+            occluded = self._occlusion_for_held(clean, langs, windows, levels, best)
         results = []
         for index, text in enumerate(clean):
             row = best[index]
-            window = windows[row]
             model_level = RiskLevel(int(levels[row]))
             probability = float(calibrated[row, 1])  # calibrated P(needs a human: elevated+)
             hits = match_rules(text)
@@ -277,6 +305,24 @@ class TransformerScorer:
                 )
             )
         return results
+
+    def explain_batch(self, texts: Sequence[str]) -> list[tuple[Evidence, ...]]:
+        """Per text, the evidence ``score_batch(texts, occlusion=True)`` returns for it.
+
+        Costs one encoder pass per window plus one per occlusion segment of each text the
+        model holds; texts it does not hold get their rule spans only, as in ``score_batch``.
+        Floats depend slightly on batch composition (padding), so pass the texts in the same
+        batch as they were scored in to reproduce score_batch's evidence exactly.
+        """
+        clean = [_clean(text) for text in texts]
+        if not clean:
+            return []
+        langs, windows, _calibrated, levels, _probs, best = self._best_windows(clean)
+        occluded = self._occlusion_for_held(clean, langs, windows, levels, best)
+        return [
+            tuple(_merge_evidence(occluded.get(index, []), hit_evidence(match_rules(text))))
+            for index, text in enumerate(clean)
+        ]
 
     def _categories(
         self, probs: np.ndarray, model_level: RiskLevel, hits: Sequence[RuleHit]
