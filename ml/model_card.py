@@ -224,7 +224,22 @@ def _target_lines(metrics: Mapping[str, Any]) -> list[str]:
             + ".",
             "",
         ]
-    if metrics.get("elevated_crisis_target"):
+    if metrics.get("crisis_gates"):
+        lines += [
+            "The elevated threshold is also lowered until it passes a share of each language's",
+            "crisis posts (out of fold), since a crisis post below it can never be called crisis:"
+            + ", ".join(f" {lang} {_fmt(v)}" for lang, v in metrics["crisis_gates"].items())
+            + ". Per language, the largest share in the grid whose out-of-fold level-none",
+            f"flagged share stays within {_fmt(metrics.get('none_flagged_cap'))} is used; the more",
+            "crisis posts pass that gate, the higher the crisis threshold behind it can sit"
+            + (
+                f" (it passes {_fmt(metrics['crisis_target'])} of crisis posts out of fold)."
+                if metrics.get("crisis_target")
+                else "."
+            ),
+            "",
+        ]
+    elif metrics.get("elevated_crisis_target"):
         lines += [
             "The elevated threshold is also lowered until it passes"
             f" {_fmt(metrics['elevated_crisis_target'])} of each language's crisis posts (out of",
@@ -235,6 +250,26 @@ def _target_lines(metrics: Mapping[str, Any]) -> list[str]:
             "",
         ]
     return lines
+
+
+def _fresh_set_lines(metrics: Mapping[str, Any]) -> list[str]:
+    """The sealed set in ``ml/eval``: the one sample no release decision has looked at."""
+    fresh = metrics.get("fresh_set") or {}
+    if not fresh:
+        return []
+    return [
+        "## Sealed fresh set (`ml/eval`, production path)",
+        "",
+        f"{fresh['rows']} posts written blind on 2026-11-22 and never trained on or used to",
+        "choose a threshold or rule (`ml/eval/README.md`). The test split above has been",
+        "read by earlier release decisions; this set has not.",
+        "",
+        *_interval_table(fresh["intervals"]),
+        "",
+        f"Elevated posts called crisis: {fresh['elevated_called_crisis']} of"
+        f" {fresh['elevated_support']}.",
+        "",
+    ]
 
 
 def render_model_card(
@@ -291,7 +326,10 @@ def render_model_card(
         "and English: realistic youth posts at every level, with slang, typos, indirect",
         "phrasing, third-person crises and hard negatives (idioms, supportive replies that",
         "mention suicide, helpline numbers, school stress, recovery stories). It is split by",
-        "`group` (paraphrases of one post share a group), stratified by language and level:",
+        "`group` (paraphrases of one post share a group), stratified by language and level.",
+        "The split is frozen in `ml/corpus/split.tsv`: groups added later are placed by a hash",
+        "of their name, and no recorded group ever moves between splits.",
+        "",
         "",
         "| split | language | none | low | elevated | crisis |",
         "|---|---|---|---|---|---|",
@@ -338,6 +376,7 @@ def render_model_card(
         f"{_fmt(metrics['test_rules_alone']['none_flagged_elevated_plus'])}).",
         "",
         *_target_lines(metrics),
+        *_fresh_set_lines(metrics),
         *_previous_release_lines(metrics),
         *_probe_lines(metrics),
         "## External check: RMHD (Reddit, English)",
@@ -388,6 +427,13 @@ def render_model_card(
                 "- Training on half of the RMHD authors was tried and rejected: it raised the",
                 "  held-out-half AUROC but taught the head Reddit's warning signs (letters,",
                 "  giving things away) as crisis cues on harmless youth posts (`EXPERIMENTS.md`).",
+            ]
+        if "auroc_crisis_score_vs_mental_health" in rmhd:
+            lines += [
+                "- AUROC (P(level = crisis)), SuicideWatch against the mental-health subreddits"
+                f" only: {_fmt(rmhd['auroc_crisis_score_vs_mental_health'])}; against the"
+                " non-mental-health ones only: "
+                + _fmt(rmhd["auroc_crisis_score_vs_non_mental_health"]),
             ]
         lines += [
             f"- SuicideWatch posts flagged elevated+: "
