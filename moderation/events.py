@@ -25,6 +25,9 @@ from realtime.publish import publish_on_commit
 AUDIENCES = ("peer", "clinical")
 # realtime.consumers.FRAME_EVENT_TYPE: a channel-layer event carrying one pre-serialised frame.
 FRAME_EVENT_TYPE = "realtime.frame"
+# Queue event kinds beyond the FlagEvent kinds: the model's highlights arrived after routing
+# (`services.evidence`); the dashboard fetches the card again, as for any other kind.
+KIND_EVIDENCE = "evidence"
 
 
 class FlagChanged(TypedDict):

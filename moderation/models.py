@@ -34,6 +34,9 @@ class RiskAssessment(models.Model):
     probability = models.FloatField(null=True, blank=True)
     categories = models.JSONField(default=list)
     evidence = models.JSONField(default=list)  # [[start, end, weight], ...] into the scored text
+    # True while the model's occlusion spans are still being computed (`services.evidence`):
+    # routing stores the rule spans at once, and the explain task adds the model's afterwards.
+    evidence_pending = models.BooleanField(default=False)
     model_version = models.CharField(max_length=80)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -2,6 +2,10 @@
 
 A scoring failure (exception, timeout, missing weights) never publishes anything: the caller
 gets `scored=False` and the rule layer's floor, holds the subject and opens an "unscored" flag.
+
+Routing does not wait for the model's occlusion evidence: a scorer that is an
+`ml.EvidenceExplainer` scores without it (rule spans only, `evidence_deferred=True`), and
+`explain_texts` computes it afterwards for the held subjects (`services.evidence`).
 """
 
 from __future__ import annotations
@@ -11,24 +15,37 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 
-from ml import RiskLevel, RiskScore, RiskScorer, RiskScoringError, load_scorer
+from ml import (
+    Evidence,
+    EvidenceExplainer,
+    RiskLevel,
+    RiskScore,
+    RiskScorer,
+    RiskScoringError,
+    load_scorer,
+)
 
 __all__ = [
+    "Evidence",
     "RiskLevel",
     "RiskScore",
+    "RiskScoringError",
     "ScoredText",
     "detect_language",
+    "explain_texts",
     "model_degraded_in_process",
     "rule_levels",
     "score_texts",
 ]
 
 logger = logging.getLogger(__name__)
+_R = TypeVar("_R")
 
 _RULE_LAYER_VERSION_PREFIX = "rules-only"
 _last_load_failure: float | None = None
@@ -38,10 +55,15 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True, slots=True)
 class ScoredText:
-    """A score and whether the model produced it (False: the rule layer's floor only)."""
+    """A score and whether the model produced it (False: the rule layer's floor only).
+
+    `evidence_deferred`: the score carries rule spans only; `explain_texts` can add the
+    model's occlusion spans later.
+    """
 
     score: RiskScore
     scored: bool
+    evidence_deferred: bool = False
 
 
 @functools.cache
@@ -78,24 +100,36 @@ def _model_scorer() -> RiskScorer:
         return scorer
 
 
-def _score_with_deadline(scorer: RiskScorer, texts: Sequence[str]) -> list[RiskScore]:
-    """Run `score_batch` in a worker thread; past the deadline the batch counts as failed.
+def _with_deadline(call: Callable[[list[str]], list[_R]], texts: Sequence[str]) -> list[_R]:
+    """Run a model call in a worker thread; past the deadline the batch counts as failed.
 
     The thread cannot be killed; it finishes in the background and its result is ignored.
     """
     timeout = _policy("SCORE_TIMEOUT_SECONDS")
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-score")
     try:
-        future = pool.submit(scorer.score_batch, list(texts))
+        future = pool.submit(call, list(texts))
         try:
-            scores = future.result(timeout=timeout)
+            results = future.result(timeout=timeout)
         except concurrent.futures.TimeoutError as exc:
             raise RiskScoringError("risk scoring timed out") from exc
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    if len(scores) != len(texts):
-        raise RiskScoringError("scorer returned a different number of scores than texts")
-    return scores
+    if len(results) != len(texts):
+        raise RiskScoringError("scorer returned a different number of results than texts")
+    return results
+
+
+def _score_with_deadline(scorer: RiskScorer, texts: Sequence[str]) -> tuple[list[RiskScore], bool]:
+    """Scores within the deadline, and whether their occlusion evidence was deferred."""
+    if isinstance(scorer, EvidenceExplainer):
+        explainer = scorer
+
+        def route(batch: list[str]) -> list[RiskScore]:
+            return explainer.score_batch(batch, occlusion=False)
+
+        return _with_deadline(route, texts), True
+    return _with_deadline(scorer.score_batch, texts), False
 
 
 def _rule_floor(texts: Sequence[str]) -> list[RiskScore]:
@@ -116,7 +150,7 @@ def score_texts(texts: Sequence[str]) -> list[ScoredText]:
     if not texts:
         return []
     try:
-        scores = _score_with_deadline(_model_scorer(), texts)
+        scores, deferred = _score_with_deadline(_model_scorer(), texts)
     except Exception as exc:  # fail closed on anything: RiskScoringError, timeout, a bug
         _last_score_failure = time.monotonic()
         logger.warning(
@@ -125,7 +159,32 @@ def score_texts(texts: Sequence[str]) -> list[ScoredText]:
         )
         return [ScoredText(score=s, scored=False) for s in _rule_floor(texts)]
     _last_score_failure = None
-    return [ScoredText(score=s, scored=True) for s in scores]
+    return [ScoredText(score=s, scored=True, evidence_deferred=deferred) for s in scores]
+
+
+def explain_texts(texts: Sequence[str], *, model_version: str) -> list[tuple[Evidence, ...]]:
+    """The model's evidence (occlusion and rule spans) for texts scored by `model_version`.
+
+    Same deadline as scoring. Raises `RiskScoringError` for any failure, including a model
+    that changed since the texts were scored (its spans would explain another decision); the
+    caller keeps the rule spans it already has. Does not mark the model degraded: routing
+    never waits on this.
+    """
+    if not texts:
+        return []
+    try:
+        scorer = _model_scorer()
+        if not isinstance(scorer, EvidenceExplainer):
+            raise RiskScoringError("the configured scorer cannot explain its scores")
+        if scorer.model_version != model_version:
+            raise RiskScoringError(
+                f"model changed since scoring ({model_version} -> {scorer.model_version})"
+            )
+        return _with_deadline(scorer.explain_batch, texts)
+    except RiskScoringError:
+        raise
+    except Exception as exc:  # a bug or a torch error: the same outcome for the caller
+        raise RiskScoringError(f"explaining failed: {type(exc).__name__}") from exc
 
 
 def rule_levels(texts: Sequence[str]) -> list[RiskLevel]:

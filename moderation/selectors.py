@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from moderation import permissions, risk
 from moderation.models import (
@@ -30,6 +31,10 @@ from moderation.models import (
 )
 from moderation.permissions import Action
 from moderation.subjects import Subject, adapter_for
+
+# A card stops saying its highlights are coming this long after scoring, even if the mark is
+# still set (a worker killed mid-task leaves it): highlights are a help, never a wait.
+EVIDENCE_PENDING_MAX_SECONDS = 10 * 60
 
 
 def highlight_evidence(text: str, spans: Sequence[Sequence[float]]) -> SafeString:
@@ -133,6 +138,8 @@ class FlagCard:
     author_flags: list[Flag] = field(default_factory=list)
     author_sanctions: list[Sanction] = field(default_factory=list)
     allowed: set[str] = field(default_factory=set)
+    spans: list[Any] = field(default_factory=list)  # the highlighted [start, end, weight]s
+    evidence_pending: bool = False  # the model's highlights are still being computed
 
     def as_json(self) -> dict[str, Any]:
         f = self.flag
@@ -156,6 +163,9 @@ class FlagCard:
             "model_version": f.assessment.model_version if f.assessment else "",
             "scored": f.assessment.scored if f.assessment else None,
             "allowed": sorted(self.allowed),
+            "evidence": self.spans,
+            "evidence_pending": self.evidence_pending,
+            "evidence_note": _("Fremhævninger beregnes…") if self.evidence_pending else "",
         }
 
 
@@ -164,7 +174,8 @@ def flag_card(flag: Flag, *, viewer: Any) -> FlagCard:
     subject = adapter_for(flag.subject_type).get(flag.subject_id)
     text = subject.text if subject else ""
     spans: list[Any] = []
-    if flag.assessment is not None and subject is not None and subject.revision == flag.revision:
+    current = subject is not None and subject.revision == flag.revision
+    if flag.assessment is not None and current:
         spans = list(flag.assessment.evidence)
     author_flags: list[Flag] = []
     author_sanctions: list[Sanction] = []
@@ -186,7 +197,17 @@ def flag_card(flag: Flag, *, viewer: Any) -> FlagCard:
         author_flags=author_flags,
         author_sanctions=author_sanctions,
         allowed=allowed,
+        spans=spans,
+        evidence_pending=current and evidence_still_pending(flag.assessment),
     )
+
+
+def evidence_still_pending(assessment: RiskAssessment | None) -> bool:
+    """Whether the assessment's model highlights are still coming (`services.evidence`)."""
+    if assessment is None or not assessment.evidence_pending:
+        return False
+    age = timezone.now() - assessment.created_at
+    return age < dt.timedelta(seconds=EVIDENCE_PENDING_MAX_SECONDS)
 
 
 def flag_history(flag: Flag, *, viewer: Any) -> list[FlagEvent]:

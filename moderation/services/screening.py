@@ -24,6 +24,7 @@ from accounts.enrolment import age_in_years
 from moderation import risk
 from moderation.models import RiskAssessment, Sanction, Tier
 from moderation.risk import RiskLevel, ScoredText
+from moderation.services import evidence as evidence_services
 from moderation.services import flags as flag_services
 from moderation.subjects import Subject, SubjectAdapter, adapter_for
 
@@ -133,6 +134,11 @@ def tier_for(result: ScoredText, *, restricted: bool) -> str | None:
     return None
 
 
+def _explain_later(result: ScoredText) -> bool:
+    """Held by the model with rule spans only: the model's highlights follow (`evidence`)."""
+    return result.scored and result.evidence_deferred and result.score.level >= RiskLevel.ELEVATED
+
+
 def _assessment_fields(subject: Subject, result: ScoredText) -> dict[str, Any]:
     score = result.score
     return {
@@ -144,6 +150,7 @@ def _assessment_fields(subject: Subject, result: ScoredText) -> dict[str, Any]:
         "probability": score.probability if result.scored else None,
         "categories": list(score.categories),
         "evidence": [[e.start, e.end, round(e.weight, 4)] for e in score.evidence],
+        "evidence_pending": _explain_later(result),
         "model_version": score.model_version,
         "author_id": subject.author_id,
         "clinic_id": subject.clinic_id,
@@ -253,6 +260,8 @@ def screening_run_batch(
             assessment = _route_one(adapter, subject, result)
             if assessment is not None:
                 routed.append(assessment)
+    # Routing is committed; the moderators' highlights follow in one batch (never a wait).
+    evidence_services.evidence_request(assessment_ids=[a.pk for a in routed if a.evidence_pending])
     logger.info(
         "moderation.screening.batch",
         extra={"subject_type": subject_type, "scored": len(subjects), "routed": len(routed)},

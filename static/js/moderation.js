@@ -51,6 +51,14 @@
     var text = document.createElement("p");
     text.className = "mod-text";
     text.innerHTML = data.text_html;  // server-escaped
+    // The model's highlights may follow routing; the server says so in the viewer's language.
+    var pending = null;
+    if (data.evidence_note) {
+      pending = document.createElement("p");
+      pending.className = "mod-meta mod-evidence-pending";
+      pending.setAttribute("role", "status");
+      pending.textContent = data.evidence_note;
+    }
     var meta = document.createElement("p");
     meta.className = "mod-meta";
     meta.textContent = [data.where, data.author ? data.author + ": " + data.author_flag_count + " tidligere sager" : "",
@@ -59,7 +67,7 @@
     link.className = "button secondary";
     link.href = "/moderation/sager/" + data.id + "/";
     link.textContent = "Åbn sagen";
-    card.append(head, text, meta, link);
+    card.append.apply(card, [head, text, pending, meta, link].filter(Boolean));
     return card;
   }
 
