@@ -7,25 +7,44 @@ in-memory channel layer carries the push.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
+from ml import Evidence
+from ml.backends.lexicon import LexiconScorer
 from moderation.models import Flag, FlagEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-test-password"
 CRISIS_TEXT = "Jeg vil tage mit eget liv i nat. Jeg har skrevet et afskedsbrev."
+EXPLAIN_SECONDS = 1.5
+
+
+class SlowlyExplainingLexicon(LexiconScorer):
+    """The rule layer routes; its explain step takes a while and adds a span the rules lack.
+
+    Stands in for the model's occlusion, so the dashboard visibly goes from the rule spans
+    and "highlights are coming" to the explained spans, live.
+    """
+
+    def explain_batch(self, texts: Sequence[str]) -> list[tuple[Evidence, ...]]:
+        time.sleep(EXPLAIN_SECONDS)
+        return [(Evidence(0, 7, 0.5), *spans) for spans in super().explain_batch(texts)]
 
 
 @pytest.fixture
-def rule_layer_scorer(settings: Any) -> Any:
+def rule_layer_scorer(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Set before daphne forks, so the server process scores with the lexicon."""
     from moderation import risk
 
     settings.RISK_SCORER = "lexicon"
     risk.reset_for_tests()
+    scorer = SlowlyExplainingLexicon()
+    monkeypatch.setattr("moderation.risk._scorer", lambda: scorer)
     yield
     risk.reset_for_tests()
 
@@ -59,7 +78,22 @@ def test_crisis_post_reaches_the_clinician_live_and_the_audit_shows_each_step(
         page.fill("#id_body", CRISIS_TEXT)
         page.click("form.post-form button[type=submit]")
 
-        # then: the author sees at once, without reloading, that a person will read it, and
+        # then the clinician's open dashboard shows the flag live, evidence highlighted: the
+        # rule spans at once, while the model's highlights are still being computed
+        card = dashboard.wait_for_selector(".mod-card.tier-crisis", timeout=10_000)
+        assert card.query_selector("mark") is not None
+        dashboard.wait_for_selector(
+            ".mod-card.tier-crisis .mod-evidence-pending >> text=Fremhævninger beregnes",
+            timeout=5_000,
+        )
+        marks = dashboard.locator(".mod-card.tier-crisis .mod-text mark").all_inner_texts()
+        assert marks == ["tage mit eget liv", "afskedsbrev"]
+        # then the explained spans replace them live, without a reload
+        dashboard.wait_for_selector(".mod-evidence-pending", state="detached", timeout=10_000)
+        marks = dashboard.locator(".mod-card.tier-crisis .mod-text mark").all_inner_texts()
+        assert marks == ["Jeg vil", "tage mit eget liv", "afskedsbrev"]
+
+        # and: the author sees at once, without reloading, that a person will read it, and
         # the crisis lines (the live "post.held" frame, even if it beat the API response)
         page.wait_for_selector(".status-line.held >> text=Livslinien", timeout=10_000)
         held_notice = page.inner_text(".status-line.held").lower()
@@ -68,9 +102,6 @@ def test_crisis_post_reaches_the_clinician_live_and_the_audit_shows_each_step(
         page.reload()
         page.wait_for_selector(".status-line.held >> text=Livslinien", timeout=10_000)
 
-        # and the clinician's open dashboard shows the flag live, evidence highlighted
-        card = dashboard.wait_for_selector(".mod-card.tier-crisis", timeout=10_000)
-        assert card.query_selector("mark") is not None
         flag = Flag.objects.get()
 
         # the clinician claims and resolves it
