@@ -3,7 +3,10 @@
 Measures, for fp32 and dynamic int8 (``torch.ao.quantization.quantize_dynamic`` on the
 Linear layers): load time, p50/p99 latency at batch 1 and throughput at batch 8 and 32 for
 short posts (about 12 words) and 100-word posts, peak RSS, and the accuracy change on the
-held-out test split of ``python -m ml.train`` (same seed, same group split).
+held-out test split of ``python -m ml.train`` (same seed, same group split). With
+``--evidence-split``: routing throughput without occlusion (``score_batch(texts,
+occlusion=False)``, what moderation's screening runs) against the same scorer with it, and the
+cost of ``explain_batch`` per held post (what the explain task runs after routing).
 
 Not a test: numbers depend on the machine and on what else runs on it. The process pins
 itself to one CPU and one torch thread. Results are printed as Markdown for bench/README.md.
@@ -43,6 +46,19 @@ HUNDRED_WORDS = (
     "wonder if other people felt the same way when they changed schools and how long it "
     "took before it felt normal again for them."
 )
+
+
+# Posts the model holds (elevated or crisis), Danish and English: what occlusion is paid for.
+HELD_POSTS = [
+    "jeg har skrevet et brev til min mor og gemt pillerne. i nat er det slut",
+    "min ven skriver han vil tage sit liv i nat og nu svarer han ikke",
+    "jeg skærer i mig selv igen, det er det eneste der hjælper",
+    "farvel alle sammen. tak for alt, I hører ikke fra mig igen",
+    "i have the pills in my drawer and tonight i'm finally going to do it",
+    "my friend just texted me that she is going to kill herself tonight",
+    "this is my last post. thank you all, goodbye",
+    "I started cutting again. Nobody knows. It helps for a while",
+]
 
 
 def peak_rss_mb() -> float:
@@ -85,6 +101,79 @@ def measure(scorer: object, repeats: int) -> dict[str, float]:
     return results
 
 
+def measure_split(scorer: object, repeats: int) -> dict[str, float]:
+    """Routing without occlusion against scoring with it, and explain_batch per held post.
+
+    Same scorer, same process, same texts: the ratios are like for like. The short posts mix
+    held and published posts as the default table does; the held posts are all held, the worst
+    case for occlusion.
+    """
+    from ml.types import RiskLevel
+
+    score_batch = scorer.score_batch  # type: ignore[attr-defined]
+    explain_batch = scorer.explain_batch  # type: ignore[attr-defined]
+    routing = functools.partial(score_batch, occlusion=False)
+    results: dict[str, float] = {}
+    results["short_held"] = float(
+        sum(s.level >= RiskLevel.ELEVATED for s in score_batch(SHORT_POSTS))
+    )
+    results["held_held"] = float(
+        sum(s.level >= RiskLevel.ELEVATED for s in score_batch(HELD_POSTS))
+    )
+    for name, posts in (("short", SHORT_POSTS), ("held", HELD_POSTS)):
+        for batch in (8, 32):
+            texts = [posts[i % len(posts)] for i in range(batch)]
+            rounds = max(3, repeats // batch)
+            for label, call in (("with", score_batch), ("routing", routing)):
+                timings = time_calls(functools.partial(call, texts), rounds)
+                results[f"{name}_b{batch}_{label}_per_s"] = batch / statistics.median(timings)
+    singles = time_calls(functools.partial(explain_batch, HELD_POSTS[:1]), repeats)
+    results["explain_b1_ms"] = statistics.median(singles) * 1000
+    rounds = max(3, repeats // len(HELD_POSTS))
+    timings = time_calls(functools.partial(explain_batch, HELD_POSTS), rounds)
+    results["explain_b8_ms_per_post"] = statistics.median(timings) * 1000 / len(HELD_POSTS)
+    return results
+
+
+def print_split(variants: Sequence[str], split: dict[str, dict[str, float]]) -> None:
+    """The routing/explain table, with ratios against the same run's with-evidence figures."""
+    print()
+    first = split[variants[0]]
+    print(
+        f"routing without occlusion, then explain_batch ({int(first['short_held'])} of "
+        f"{len(SHORT_POSTS)} short posts held; {int(first['held_held'])} of {len(HELD_POSTS)} "
+        "held posts held)"
+    )
+    print()
+    print("| figure | " + " | ".join(variants) + " |")
+    print("|---|" + "---|" * len(variants))
+    for name, what in (("short", "short posts"), ("held", "held posts")):
+        for batch in (8, 32):
+            for label, how in (("with", "with occlusion"), ("routing", "routing, no occlusion")):
+                key = f"{name}_b{batch}_{label}_per_s"
+                print(
+                    f"| {what}/s, batch {batch}, {how} | "
+                    + " | ".join(f"{split[v][key]:.1f}" for v in variants)
+                    + " |"
+                )
+            ratios = [
+                split[v][f"{name}_b{batch}_routing_per_s"] / split[v][f"{name}_b{batch}_with_per_s"]
+                for v in variants
+            ]
+            ratio = " | ".join(f"{r:.2f}x" for r in ratios)
+            print(f"| {what}, batch {batch}: routing / with occlusion | {ratio} |")
+    print(
+        "| explain_batch, 1 held post (ms) | "
+        + " | ".join(f"{split[v]['explain_b1_ms']:.1f}" for v in variants)
+        + " |"
+    )
+    print(
+        "| explain_batch, batch of 8 held posts (ms per post) | "
+        + " | ".join(f"{split[v]['explain_b8_ms_per_post']:.1f}" for v in variants)
+        + " |"
+    )
+
+
 def heldout_accuracy(scorer: object) -> dict[str, float]:
     """Routing metrics on the training run's held-out test split."""
     import numpy as np
@@ -119,6 +208,11 @@ def main() -> int:
         action="store_true",
         help="skip occlusion evidence (encoder, head and rules only)",
     )
+    parser.add_argument(
+        "--evidence-split",
+        action="store_true",
+        help="also measure routing without occlusion and explain_batch per held post",
+    )
     parser.add_argument("--head-dir", default=None, help="head artefacts (default ml/model)")
     parser.add_argument(
         "--variant",
@@ -144,6 +238,7 @@ def main() -> int:
 
     import_s = time.perf_counter() - started
     rows: dict[str, dict[str, float]] = {}
+    split: dict[str, dict[str, float]] = {}
     accuracy: dict[str, dict[str, float]] = {}
     variants = ("fp32", "int8") if args.variant == "both" else (args.variant,)
     scorer_version = ""
@@ -157,6 +252,8 @@ def main() -> int:
         )
         load_s = time.perf_counter() - started
         rows[variant] = {"load_s": load_s, **measure(scorer, args.repeats)}
+        if args.evidence_split:
+            split[variant] = measure_split(scorer, args.repeats)
         rows[variant]["peak_rss_mb"] = peak_rss_mb()
         scorer_version = scorer.model_version
         if not args.no_accuracy:
@@ -193,6 +290,8 @@ def main() -> int:
     }
     for key, label in labels.items():
         print(f"| {label} | " + " | ".join(f"{rows[v][key]:.1f}" for v in variants) + " |")
+    if split:
+        print_split(variants, split)
     if accuracy:
         for key in ("crisis_recall_da", "crisis_recall_en", "elevated_plus_recall", "none_flagged"):
             cells = " | ".join(f"{accuracy[v][key]:.3f}" for v in variants)
