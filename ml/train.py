@@ -78,6 +78,20 @@ CORPUS_FILES = (
     "da_crisis3.tsv",
     "en_hardneg3.tsv",
     "da_hardneg3.tsv",
+    "da_crisis4.tsv",
+    "en_crisis4.tsv",
+    "da_elevated4.tsv",
+    "en_elevated4.tsv",
+    "da_hardneg4.tsv",
+    "en_hardneg4.tsv",
+    "da_blind1.tsv",  # the first sealed set, spent on the risk-5 decision (ml/eval/README.md)
+    "en_blind1.tsv",
+    "da_blind2.tsv",  # the second sealed set, spent on the risk-6 decision
+    "en_blind2.tsv",
+    "da_varied5.tsv",
+    "en_varied5.tsv",
+    "da_lengths5.tsv",
+    "en_lengths5.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
@@ -86,7 +100,7 @@ FROZEN_SPLIT_SEED = 13
 MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
-MODEL_RELEASE = 5
+MODEL_RELEASE = 7
 # The head reads the normalised mean pools after layers 6 and 12 of e5-small, side by side.
 # On the calibration split (ml/model/EXPERIMENTS.md) layer 6 separated Sammen's levels better
 # than layer 12, layer 12 transferred better to Reddit, and the pair beat both.
