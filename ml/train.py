@@ -90,6 +90,8 @@ CORPUS_FILES = (
     "en_blind2.tsv",
     "da_blind3.tsv",  # the third sealed set, spent on the risk-7 decision
     "en_blind3.tsv",
+    "da_blind4.tsv",  # the fourth sealed set, spent confirming the risk-6 release
+    "en_blind4.tsv",
     "da_varied5.tsv",
     "en_varied5.tsv",
     "da_lengths5.tsv",
@@ -102,7 +104,7 @@ FROZEN_SPLIT_SEED = 13
 MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
-MODEL_RELEASE = 8
+MODEL_RELEASE = 9
 # The head reads the normalised mean pools after layers 6 and 12 of e5-small, side by side.
 # On the calibration split (ml/model/EXPERIMENTS.md) layer 6 separated Sammen's levels better
 # than layer 12, layer 12 transferred better to Reddit, and the pair beat both.
@@ -114,7 +116,6 @@ RMHD_NON_MENTAL_HEALTH = frozenset(
         "teaching", "ukpersonalfinance", "ukpolitics", "unitedkingdom",
     }
 )  # fmt: skip
-MODEL_VERSION = f"{MODEL_NAME}-{MODEL_RELEASE}"
 
 # Clinical policy (DESIGN.md section 4 and issue 3): the recall each level must reach on
 # held-out data. Thresholds are chosen on the calibration split for slightly more than the
@@ -137,10 +138,14 @@ def _pretty_json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
-def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[LabelledText]:
-    """Read all corpus files that exist; rows without a group get one from their text."""
+def load_corpus(corpus_dir: Path = CORPUS_DIR, files: int | None = None) -> list[LabelledText]:
+    """Read the corpus files that exist; rows without a group get one from their text.
+
+    ``files`` keeps only the first entries of ``CORPUS_FILES`` (listed in the order they were
+    added), so an earlier release can be rebuilt after data was added (MODEL_CARD.md says how).
+    """
     rows: list[LabelledText] = []
-    for name in CORPUS_FILES:
+    for name in CORPUS_FILES[:files]:
         path = corpus_dir / name
         if not path.exists():
             logger.warning("ml.train.corpus_missing", extra={"file": name})
@@ -534,13 +539,13 @@ def rmhd_sample(
     return sample
 
 
-def previous_release(path: Path) -> dict[str, object]:
+def previous_release(path: Path, model_version: str) -> dict[str, object]:
     """Headline figures of the release being replaced (its metrics.json), for the card.
 
     Re-running the same release keeps the comparison it already carries.
     """
     old = _read_json(path)
-    if old.get("model_version") == MODEL_VERSION:
+    if old.get("model_version") == model_version:
         kept = old.get("previous_release")
         return kept if isinstance(kept, dict) else {}
     if not old:
@@ -626,6 +631,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the whole pipeline; see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--release", type=int, default=MODEL_RELEASE, help="release number in the model version"
+    )
+    parser.add_argument(
+        "--corpus-files",
+        type=int,
+        default=None,
+        help="use only the first N entries of CORPUS_FILES (to rebuild an earlier release)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads for embedding")
     parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR)
     parser.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
@@ -693,7 +707,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.use_deterministic_algorithms(True)
     started = time.perf_counter()
 
-    rows = load_corpus(args.corpus_dir)
+    model_version = f"{MODEL_NAME}-{args.release}"
+    rows = load_corpus(args.corpus_dir, args.corpus_files)
     if not rows:
         print("no corpus rows found", file=sys.stderr)  # noqa: T201
         return 1
@@ -806,7 +821,7 @@ def main(argv: list[str] | None = None) -> int:
     def make_head(arrays: dict[str, np.ndarray], calibration, thresholds) -> Head:  # type: ignore[no-untyped-def]
         return Head(
             arrays["level_weight"], arrays["level_bias"], arrays["category_weight"],
-            arrays["category_bias"], CATEGORIES, calibration, thresholds, MODEL_VERSION,
+            arrays["category_bias"], CATEGORIES, calibration, thresholds, model_version,
             encoder_sha,
         )  # fmt: skip
 
@@ -1031,7 +1046,7 @@ def main(argv: list[str] | None = None) -> int:
             "language_detection_accuracy": language_accuracy,
             "rmhd": rmhd,
             "fresh_set": fresh,
-            "model_version": MODEL_VERSION,
+            "model_version": model_version,
             "lexicon_version": LEXICON_VERSION,
             "hard_negative_weight": args.hard_negative_weight,
             "cv_folds": args.cv_folds,
@@ -1044,7 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
             "pool_layers": list(pool_layers),
             "probe": probe,
             "probe_baseline": _read_json(args.out / "probe_baseline.json"),
-            "previous_release": previous_release(args.out / "metrics.json"),
+            "previous_release": previous_release(args.out / "metrics.json", model_version),
         },
         failures=failures,
     )
@@ -1074,7 +1089,7 @@ def write_artefacts(
         category_bias=arrays["category_bias"],
     )
     labels = {
-        "model_version": MODEL_VERSION,
+        "model_version": metrics["model_version"],
         "levels": [level.label for level in RiskLevel],
         "categories": list(CATEGORIES),
         "encoder_sha256": encoder_sha,
