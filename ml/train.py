@@ -197,8 +197,12 @@ def load_frozen_split(path: Path | None = None) -> dict[str, str]:
 
 
 def write_frozen_split(rows: Sequence[LabelledText], splits: Sequence[str], path: Path) -> None:
-    """Record each group's split, sorted, so the next corpus addition cannot move it."""
-    recorded = dict(zip((row.group for row in rows), splits, strict=True))
+    """Record each group's split, sorted, so the next corpus addition cannot move it.
+
+    Groups already recorded but not among ``rows`` (a rebuild on fewer corpus files) are kept.
+    """
+    recorded = load_frozen_split(path)
+    recorded.update(zip((row.group for row in rows), splits, strict=True))
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write("group\tsplit\n")
         for group in sorted(recorded):

@@ -63,3 +63,12 @@ def test_crisis_gate_is_the_largest_share_within_the_none_cap() -> None:
     # No share fits the cap: the smallest one, never no gate at all.
     assert choose_crisis_gate(scores, truth, 1.0, grid=[0.95, 0.99], none_flagged_cap=0.0) == 0.95
     assert choose_crisis_gate(scores, truth, 1.0, grid=[], none_flagged_cap=0.1) is None
+
+
+def test_rebuilding_on_fewer_files_keeps_the_other_recorded_groups(tmp_path: Path) -> None:
+    rows = _rows(range(50))
+    path = tmp_path / "split.tsv"
+    splits = split_by_group(rows, seed=13)
+    write_frozen_split(rows, splits, path)
+    write_frozen_split(rows[:10], splits[:10], path)  # e.g. --corpus-files for an old release
+    assert load_frozen_split(path) == {row.group: s for row, s in zip(rows, splits, strict=True)}
