@@ -85,8 +85,10 @@ class Fanout:
                 )
         if entry.pump is not None:
             entry.pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await entry.pump
+            # asyncio.wait, not `await pump` inside suppress(CancelledError): that also swallowed
+            # a cancellation of the leaving consumer itself (a slow disconnect the server gives
+            # up on), which then waited for input for ever (tests/realtime/test_fanout.py).
+            await asyncio.wait([entry.pump])
 
     async def _pump(self, entry: _Group) -> None:
         """Receive the group's messages for as long as it has members; survive layer errors."""

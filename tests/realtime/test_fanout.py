@@ -62,3 +62,34 @@ async def test_a_message_that_is_not_a_frame_goes_to_the_members_own_channel() -
     assert message == {"type": "user.notice", "text": "hello"}
     assert socket.sent == []
     await hub.leave("space.2", channel_name=own_channel)
+
+
+class SlowToCancelLayer(InMemoryChannelLayer):
+    """A layer whose receive tidies up for a moment when cancelled, as channels_redis does."""
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        try:
+            return await super().receive(channel)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.2)
+            raise
+
+
+async def test_a_leaving_socket_that_is_cancelled_stays_cancelled() -> None:
+    """A server that gives up on a slow disconnect cancels it; leave() must not swallow that.
+
+    Swallowed, the consumer went back to waiting for input that never came, and the caller
+    waited for it for ever (channels' WebsocketCommunicator on a slow CI host).
+    """
+    layer = SlowToCancelLayer()
+    hub = fanout_for(layer)
+    socket = FakeSocket()
+    await hub.join("space.9", channel_name="a", send=socket.send, forwarded=FORWARDED)
+    await _settle()
+
+    leaving = asyncio.create_task(hub.leave("space.9", channel_name="a"))
+    await asyncio.sleep(0.05)  # leave() is now waiting for the pump to finish its cancel
+    leaving.cancel()
+    await asyncio.wait([leaving], timeout=2)
+    assert leaving.cancelled()
+    assert hub.groups == {}
