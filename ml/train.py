@@ -7,16 +7,17 @@ Reproducible end to end (fixed seed, deterministic torch ops, one thread by defa
    12, side by side: ``POOL_LAYERS``), cached in ``ml/.cache/`` (ignored) by text hash,
    encoder hash and layers, so a re-run costs seconds;
 3. split by ``group`` (paraphrases of one post share a group) into train / calibration /
-   test, stratified by language and level;
+   test: the split recorded in ``ml/corpus/split.tsv`` (new groups placed by hash);
 4. train a multinomial logistic regression over levels plus one sigmoid per category, with
    the L2 strength chosen by 5-fold (by group) out-of-fold log loss on train + calibration;
 5. fit Platt maps per language and level on those out-of-fold scores and choose
    per-language thresholds that reach the recall targets there (the elevated threshold
-   also keeps ``--elevated-crisis-target`` of crisis posts); refit on train + calibration;
+   also keeps a share of crisis posts: ``--gate-grid`` per language, or
+   ``--elevated-crisis-target``); refit on train + calibration;
 6. evaluate once on the untouched test split (model alone, and with the rule floor), with
    group-bootstrap 95% intervals, and on the RMHD Reddit sample as an external check
    (``--rmhd-train-weight`` > 0 would also train on half of its authors; off by default,
-   see ``ml/model/EXPERIMENTS.md``);
+   see ``ml/model/EXPERIMENTS.md``), and on the sealed blind set in ``ml/eval`` if present;
 7. write ``ml/model/`` (head.npz, labels.json, calibration.json, thresholds.json,
    metrics.json, MODEL_CARD.md). Third-party data is never written there.
 """
