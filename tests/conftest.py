@@ -192,3 +192,17 @@ def daphne_live_server(transactional_db: None, settings: Any) -> Iterator[LiveSe
     finally:
         process.terminate()
         process.join(timeout=10)
+
+
+@pytest.fixture
+def install_scorer(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any], Any]]:
+    """Make moderation score with a given scorer for one test (moderation.risk's model seam)."""
+    from moderation import risk
+
+    def install(scorer: Any) -> Any:
+        risk.reset_for_tests()
+        monkeypatch.setattr("moderation.risk._scorer", lambda: scorer)
+        return scorer
+
+    yield install
+    risk.reset_for_tests()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -34,14 +34,9 @@ class _Scorer:
 
 
 @pytest.fixture
-def scorer(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Scorer]:
-    from moderation import risk
-
-    fake = _Scorer()
-    risk.reset_for_tests()
-    monkeypatch.setattr("moderation.risk._scorer", lambda: fake)
-    yield fake
-    risk.reset_for_tests()
+def scorer(install_scorer: Any) -> _Scorer:
+    fake: _Scorer = install_scorer(_Scorer())
+    return fake
 
 
 def _screen(message_id: int) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import pytest
@@ -50,14 +50,8 @@ class FakeScorer:
 
 
 @pytest.fixture
-def fake_scorer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeScorer]:
-    from moderation import risk
-
-    scorer = FakeScorer()
-    risk.reset_for_tests()
-    monkeypatch.setattr("moderation.risk._scorer", lambda: scorer)
-    yield scorer
-    risk.reset_for_tests()
+def fake_scorer(install_scorer: Callable[[Any], Any]) -> FakeScorer:
+    return cast(FakeScorer, install_scorer(FakeScorer()))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ idempotency, failure, edits); the last test runs the real model on real sentence
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +71,9 @@ class FakeExplainer(FakeScorer):
 
 
 @pytest.fixture
-def explainer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeExplainer]:
-    from moderation import risk
-
-    scorer = FakeExplainer()
-    risk.reset_for_tests()
-    monkeypatch.setattr("moderation.risk._scorer", lambda: scorer)
-    yield scorer
-    risk.reset_for_tests()
+def explainer(install_scorer: Any) -> FakeExplainer:
+    scorer: FakeExplainer = install_scorer(FakeExplainer())
+    return scorer
 
 
 @pytest.fixture
