@@ -45,7 +45,7 @@ import numpy as np
 from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
 
 from ml.backends.lexicon import LEXICON_VERSION, match_rules, rule_floor
-from ml.backends.transformer import SCORED_LEVELS, Head
+from ml.backends.transformer import SCORED_LEVELS, Head, platt_map
 from ml.build_encoder import DEFAULT_WEIGHTS_DIR, sha256_file
 from ml.encoder import WINDOW_STRIDE, WINDOW_TOKENS, Encoder
 from ml.evaluation import (
@@ -99,6 +99,8 @@ CORPUS_FILES = (
     "en_lengths5.tsv",
     "da_panel6.tsv",
     "en_panel6.tsv",
+    "da_writers7.tsv",  # six blind writers, three per language (EXPERIMENTS.md section 11)
+    "en_writers7.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
@@ -123,6 +125,8 @@ RMHD_NON_MENTAL_HEALTH = frozenset(
 # Clinical policy (DESIGN.md section 4 and issue 3): the recall each level must reach on
 # held-out data. Thresholds are chosen on the calibration split for slightly more than the
 # target, because recall measured on a few hundred posts is itself uncertain.
+Calibration = dict[str, dict[str, tuple[float, float]]]  # lang -> level -> Platt (a, b)
+Thresholds = dict[str, dict[str, float]]  # lang -> level -> threshold on calibrated score
 RECALL_TARGETS = {"low": 0.85, "elevated": 0.90, "crisis": 0.95}
 THRESHOLD_MARGIN = 0.02
 SPLIT_FRACTIONS = (0.6, 0.2, 0.2)  # train, calibration, test (by group)
@@ -335,6 +339,40 @@ def embed_with_cache(
 
 
 # ------------------------------------------------------------------------------- head
+def stack_windows(
+    index: np.ndarray,
+    windows: Sequence[np.ndarray],
+    truth: np.ndarray,
+    langs: np.ndarray,
+    kinds: np.ndarray,
+    category_matrix: np.ndarray,
+    hard_negative_weight: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Windows of texts ``index``, each labelled with its text's labels and balanced weights.
+
+    Each (language, level) cell weighs the same in total and a text's windows share its
+    weight; hard negatives count ``hard_negative_weight`` times, because they are the posts
+    a keyword-like head gets wrong.
+    """
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    for i in index:
+        counts[(langs[i], truth[i])] += 1
+    features, levels, cats, weights = [], [], [], []
+    for i in index:
+        w = windows[i]
+        features.append(w)
+        levels.extend([truth[i]] * len(w))
+        cats.extend([category_matrix[i]] * len(w))
+        boost = hard_negative_weight if kinds[i] == "hard_negative" else 1.0
+        weights.extend([boost / counts[(langs[i], truth[i])] / len(w)] * len(w))
+    return (
+        np.concatenate(features),
+        np.array(levels),
+        np.array(cats),
+        np.array(weights) * len(index),
+    )
+
+
 def train_head(
     features: np.ndarray,
     levels: np.ndarray,
@@ -389,6 +427,79 @@ def train_head(
         "level_bias": level_bias.detach().numpy().astype(np.float32),
         "category_weight": category_weight.detach().numpy().astype(np.float32),
         "category_bias": category_bias.detach().numpy().astype(np.float32),
+    }
+
+
+def train_mlp_head(
+    features: np.ndarray,
+    levels: np.ndarray,
+    categories: np.ndarray,
+    sample_weight: np.ndarray,
+    *,
+    hidden: int,
+    weight_decay: float,
+    seed: int,
+    epochs: int = 40,
+    dropout: float = 0.2,
+    category_mask: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Fit a one-hidden-layer ReLU network for levels and linear sigmoids for categories.
+
+    Same weighted loss as ``train_head``; AdamW on seeded minibatches, dropout on the
+    inputs and the hidden layer. A linear head can only draw one plane between "my friend
+    says he wants to die" and "I want to die"; the hidden layer can combine cues.
+    """
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    x = torch.from_numpy(features.astype(np.float32))
+    y = torch.from_numpy(levels.astype(np.int64))
+    c = torch.from_numpy(categories.astype(np.float32))
+    w = torch.from_numpy(sample_weight.astype(np.float32))
+    m = torch.from_numpy(
+        np.ones(len(features), np.float32)
+        if category_mask is None
+        else category_mask.astype(np.float32)
+    )
+    dim = x.shape[1]
+    hidden_layer = torch.nn.Linear(dim, hidden)
+    level_layer = torch.nn.Linear(hidden, len(RiskLevel))
+    category_layer = torch.nn.Linear(dim, c.shape[1])
+    drop = torch.nn.Dropout(dropout)
+    modules = torch.nn.ModuleList([hidden_layer, level_layer, category_layer])
+    optimiser = torch.optim.AdamW(modules.parameters(), lr=1e-3, weight_decay=weight_decay)
+    batch = 256
+    steps = epochs * math.ceil(len(x) / batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=steps)
+    mean_weight = w.mean()
+    modules.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=generator)
+        for start in range(0, len(x), batch):
+            index = order[start : start + batch]
+            xb = drop(x[index])
+            level_logits = level_layer(drop(torch.relu(hidden_layer(xb))))
+            level_loss = torch.nn.functional.cross_entropy(level_logits, y[index], reduction="none")
+            category_loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                category_layer(xb), c[index], reduction="none"
+            ).mean(dim=1)
+            loss = ((level_loss + category_loss * m[index]) * w[index]).mean() / mean_weight
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+
+    def array(tensor: torch.Tensor) -> np.ndarray:
+        return tensor.detach().numpy().astype(np.float32)
+
+    return {
+        "hidden_weight": array(hidden_layer.weight.T),
+        "hidden_bias": array(hidden_layer.bias),
+        "level_weight": array(level_layer.weight.T),
+        "level_bias": array(level_layer.bias),
+        "category_weight": array(category_layer.weight.T),
+        "category_bias": array(category_layer.bias),
     }
 
 
@@ -450,6 +561,68 @@ def choose_crisis_gate(
         if float((elevated_scores[none] >= threshold).mean()) <= none_flagged_cap:
             return share
     return min(grid)
+
+
+def choose_operating_point(
+    raw: np.ndarray,
+    truth: np.ndarray,
+    langs: np.ndarray,
+    *,
+    gate_grid: Sequence[float],
+    none_flagged_cap: float,
+    crisis_target: float | None,
+) -> tuple[Calibration, Thresholds, dict[str, float]]:
+    """Platt maps, thresholds and crisis gates per language from out-of-fold scores.
+
+    ``raw`` holds uncalibrated P(level >= k) for texts the head never saw while training
+    (out of fold), so the recall the thresholds promise is not the head's training fit.
+    """
+    calibration: Calibration = {}
+    thresholds: Thresholds = {}
+    gates: dict[str, float] = {}
+    targets = {k: min(0.995, v + THRESHOLD_MARGIN) for k, v in RECALL_TARGETS.items()}
+    for lang in LANGUAGES:
+        mask = langs == lang
+        raw_l, truth_l = raw[mask], truth[mask]
+        calibration[lang] = {
+            level.label: fit_platt(raw_l[:, column], truth_l >= level)
+            for column, level in enumerate(SCORED_LEVELS)
+        }
+        calibrated_l = platt_map(raw_l, calibration[lang])
+        thresholds[lang] = {
+            level.label: threshold_for_recall(
+                calibrated_l[:, column], truth_l >= level, targets[level.label]
+            )
+            for column, level in enumerate(SCORED_LEVELS[:2])
+        }
+        # A crisis post below the elevated threshold can never be called crisis (the levels
+        # are chained), so the elevated threshold must also pass crisis posts at the crisis
+        # target, not only elevated-or-crisis posts at the elevated target.
+        gate = choose_crisis_gate(
+            calibrated_l[:, 1],
+            truth_l,
+            thresholds[lang]["elevated"],
+            grid=gate_grid,
+            none_flagged_cap=none_flagged_cap,
+        )
+        if gate is not None:
+            gates[lang] = gate
+            thresholds[lang]["elevated"] = min(
+                thresholds[lang]["elevated"],
+                threshold_for_recall(calibrated_l[:, 1], truth_l == RiskLevel.CRISIS, gate),
+            )
+        # Crisis is chained to elevated (Head.levels), so its threshold is chosen among the
+        # crisis posts that already pass the elevated threshold.
+        crisis_rows = truth_l == RiskLevel.CRISIS
+        passing = crisis_rows & (calibrated_l[:, 1] >= thresholds[lang]["elevated"])
+        thresholds[lang]["crisis"] = threshold_for_recall(
+            np.where(passing, calibrated_l[:, 2], -1.0),
+            crisis_rows,
+            targets["crisis"] if crisis_target is None else crisis_target,
+        )
+        if thresholds[lang]["crisis"] < 0 and passing.any():  # target out of reach: keep all
+            thresholds[lang]["crisis"] = float(calibrated_l[passing, 2].min())
+    return calibration, thresholds, gates
 
 
 def text_scores(head: Head, windows: Sequence[np.ndarray]) -> np.ndarray:
@@ -664,6 +837,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-rmhd", action="store_true", help="skip the external check")
     parser.add_argument(
+        "--skip-sealed",
+        action="store_true",
+        help="do not score the sealed set in ml/eval (development runs: every look at it "
+        "counts, ml/eval/README.md)",
+    )
+    parser.add_argument(
         "--rmhd-train-weight",
         type=float,
         default=0.0,
@@ -791,25 +970,8 @@ def main(argv: list[str] | None = None) -> int:
         return train_head(*merged, weight_decay=decay, seed=args.seed, category_mask=mask)
 
     def stack(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Windows of the given texts, each labelled with its text's labels and balanced weights."""
-        counts: dict[tuple[str, int], int] = defaultdict(int)
-        for i in index:
-            counts[(langs[i], truth[i])] += 1
-        features, levels, cats, weights = [], [], [], []
-        for i in index:
-            w = windows[i]
-            features.append(w)
-            levels.extend([truth[i]] * len(w))
-            cats.extend([category_matrix[i]] * len(w))
-            # Each (language, level) cell weighs the same in total; a text's windows share it.
-            # Hard negatives count extra: they are the posts a keyword-like head gets wrong.
-            boost = args.hard_negative_weight if kinds[i] == "hard_negative" else 1.0
-            weights.extend([boost / counts[(langs[i], truth[i])] / len(w)] * len(w))
-        return (
-            np.concatenate(features),
-            np.array(levels),
-            np.array(cats),
-            np.array(weights) * len(index),
+        return stack_windows(
+            index, windows, truth, langs, kinds, category_matrix, args.hard_negative_weight
         )
 
     # Train and calibration splits together form the fitting set. Calibration maps and
@@ -861,51 +1023,15 @@ def main(argv: list[str] | None = None) -> int:
     head = make_head(arrays, identity_calibration, half)
     raw_all = text_scores(head, windows)
     raw_fit = out_of_fold  # calibration rows are read from here, never from raw_all
-    calibration: dict[str, dict[str, tuple[float, float]]] = {}
-    thresholds: dict[str, dict[str, float]] = {}
-    # Per language: the share of crisis posts the elevated threshold passes.
-    gates: dict[str, float] = {}
-    for lang in LANGUAGES:
-        rows_l = calibration_index[langs[calibration_index] == lang]
-        calibration[lang], thresholds[lang] = {}, {}
-        for column, level in enumerate(SCORED_LEVELS):
-            positive = truth[rows_l] >= level
-            calibration[lang][level.label] = fit_platt(raw_fit[rows_l, column], positive)
-        head_l = make_head(arrays, calibration, half)
-        calibrated_l = head_l.calibrated(raw_fit[rows_l], lang)
-        targets = {k: min(0.995, v + THRESHOLD_MARGIN) for k, v in RECALL_TARGETS.items()}
-        for column, level in enumerate(SCORED_LEVELS[:2]):
-            thresholds[lang][level.label] = threshold_for_recall(
-                calibrated_l[:, column], truth[rows_l] >= level, targets[level.label]
-            )
-        # A crisis post below the elevated threshold can never be called crisis (the levels
-        # are chained), so the elevated threshold must also pass crisis posts at the crisis
-        # target, not only elevated-or-crisis posts at the elevated target.
-        gate = choose_crisis_gate(
-            calibrated_l[:, 1],
-            truth[rows_l],
-            thresholds[lang]["elevated"],
-            grid=args.gate_grid
-            or ([args.elevated_crisis_target] * (args.elevated_crisis_target > 0)),
-            none_flagged_cap=args.none_flagged_cap,
-        )
-        if gate is not None:
-            gates[lang] = gate
-            thresholds[lang]["elevated"] = min(
-                thresholds[lang]["elevated"],
-                threshold_for_recall(calibrated_l[:, 1], truth[rows_l] == RiskLevel.CRISIS, gate),
-            )
-        # Crisis is chained to elevated (Head.levels), so its threshold is chosen among the
-        # crisis posts that already pass the elevated threshold.
-        crisis_rows = truth[rows_l] == RiskLevel.CRISIS
-        passing = crisis_rows & (calibrated_l[:, 1] >= thresholds[lang]["elevated"])
-        thresholds[lang]["crisis"] = threshold_for_recall(
-            np.where(passing, calibrated_l[:, 2], -1.0),
-            crisis_rows,
-            targets["crisis"] if args.crisis_target is None else args.crisis_target,
-        )
-        if thresholds[lang]["crisis"] < 0 and passing.any():  # target out of reach: keep all
-            thresholds[lang]["crisis"] = float(calibrated_l[passing, 2].min())
+    calibration, thresholds, gates = choose_operating_point(
+        raw_fit[calibration_index],
+        truth[calibration_index],
+        langs[calibration_index],
+        gate_grid=args.gate_grid
+        or ([args.elevated_crisis_target] * (args.elevated_crisis_target > 0)),
+        none_flagged_cap=args.none_flagged_cap,
+        crisis_target=args.crisis_target,
+    )
     head = make_head(arrays, calibration, thresholds)
     # The same thresholds on the out-of-fold scores they were chosen from: what the fitting
     # set says the operating point costs, before the test split is looked at.
@@ -974,7 +1100,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             failures.append((rows[i], RiskLevel(int(predicted_detected[i]))))
 
-    fresh = fresh_set_report(head, encoder, cache, args.seed)
+    fresh = {} if args.skip_sealed else fresh_set_report(head, encoder, cache, args.seed)
     if fresh:
         print("FRESH SET (sealed, ml/eval):", json.dumps(fresh["intervals"]))  # noqa: T201
 

@@ -48,11 +48,22 @@ _SENTENCE_END = re.compile(r"[^.!?\n]+[.!?\n]*")
 _PHRASE_BREAK = re.compile(r"[^,;:\u2013\u2014-]+[,;:\u2013\u2014-]*")
 
 
+def platt_map(scores: np.ndarray, maps: dict[str, tuple[float, float]]) -> np.ndarray:
+    """Map each column of uncalibrated P(level >= k) through its level's Platt (a, b)."""
+    clipped = np.clip(scores, 1e-6, 1 - 1e-6)
+    logit = np.log(clipped / (1 - clipped))
+    out = np.empty_like(scores)
+    for column, level in enumerate(SCORED_LEVELS):
+        a, b = maps[level.label]
+        out[:, column] = 1.0 / (1.0 + np.exp(-(a * logit[:, column] + b)))
+    return out
+
+
 @dataclass(frozen=True)
 class Head:
     """The trained head and its per-language calibration and thresholds (plain arrays)."""
 
-    level_weight: np.ndarray  # [dim, 4]
+    level_weight: np.ndarray  # [dim, 4], or [hidden, 4] behind a hidden layer
     level_bias: np.ndarray  # [4]
     category_weight: np.ndarray  # [dim, n_categories]
     category_bias: np.ndarray  # [n_categories]
@@ -63,10 +74,16 @@ class Head:
     encoder_sha256: str
     encoder_layers: int = 12  # layers run; the deepest pool layer
     pool_layers: tuple[int, ...] = ()  # features: normalised mean pools after these layers
+    # Optional ReLU layer in front of the level softmax (the category sigmoids stay linear).
+    hidden_weight: np.ndarray | None = None  # [dim, hidden]
+    hidden_bias: np.ndarray | None = None  # [hidden]
 
     def level_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Uncalibrated P(level >= k) for k = low, elevated, crisis: shape [n, 3]."""
-        logits = embeddings @ self.level_weight + self.level_bias
+        features = embeddings
+        if self.hidden_weight is not None and self.hidden_bias is not None:
+            features = np.maximum(embeddings @ self.hidden_weight + self.hidden_bias, 0.0)
+        logits = features @ self.level_weight + self.level_bias
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
@@ -75,13 +92,7 @@ class Head:
 
     def calibrated(self, scores: np.ndarray, lang: str) -> np.ndarray:
         """Platt-map each column of ``level_scores`` with the language's fitted (a, b)."""
-        clipped = np.clip(scores, 1e-6, 1 - 1e-6)
-        logit = np.log(clipped / (1 - clipped))
-        out = np.empty_like(scores)
-        for column, level in enumerate(SCORED_LEVELS):
-            a, b = self.calibration[lang][level.label]
-            out[:, column] = 1.0 / (1.0 + np.exp(-(a * logit[:, column] + b)))
-        return out
+        return platt_map(scores, self.calibration[lang])
 
     def levels(self, calibrated: np.ndarray, lang: str) -> np.ndarray:
         """Per row: CRISIS needs both the elevated and the crisis threshold, ELEVATED the
@@ -110,6 +121,14 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
             level_bias = np.asarray(arrays["level_bias"], dtype=np.float32)
             category_weight = np.asarray(arrays["category_weight"], dtype=np.float32)
             category_bias = np.asarray(arrays["category_bias"], dtype=np.float32)
+            hidden_weight, hidden_bias = (
+                (
+                    np.asarray(arrays["hidden_weight"], dtype=np.float32),
+                    np.asarray(arrays["hidden_bias"], dtype=np.float32),
+                )
+                if "hidden_weight" in arrays.files
+                else (None, None)
+            )
         schema = json.loads((head_dir / "labels.json").read_text(encoding="utf-8"))
         calibration_raw = json.loads((head_dir / "calibration.json").read_text(encoding="utf-8"))
         thresholds_raw = json.loads((head_dir / "thresholds.json").read_text(encoding="utf-8"))
@@ -131,11 +150,20 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         if tuple(schema["levels"]) != LEVEL_NAMES or level_weight.shape[1] != len(LEVEL_NAMES):
             raise ValueError("level schema does not match ml.types.RiskLevel")
         pooled = len(schema.get("pool_layers", ())) or 1
-        if level_weight.shape[0] % pooled:
+        width = category_weight.shape[0]
+        if width % pooled:
             raise ValueError("head width does not match the pool layers")
-        if category_weight.shape != (level_weight.shape[0], len(categories)):
+        if category_weight.shape != (width, len(categories)):
             raise ValueError("category head shape does not match the label schema")
-        if not np.isfinite(level_weight).all() or not np.isfinite(category_weight).all():
+        if hidden_weight is not None and hidden_bias is not None:
+            if hidden_weight.shape[0] != width or hidden_bias.shape != (hidden_weight.shape[1],):
+                raise ValueError("hidden layer shape does not match the head")
+            if level_weight.shape[0] != hidden_weight.shape[1]:
+                raise ValueError("level head does not match the hidden layer")
+        elif level_weight.shape[0] != width:
+            raise ValueError("level head width does not match the category head")
+        arrays_to_check = [level_weight, category_weight, hidden_weight, hidden_bias]
+        if not all(np.isfinite(a).all() for a in arrays_to_check if a is not None):
             raise ValueError("head weights contain non-finite values")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ModelUnavailable(
@@ -154,6 +182,8 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         encoder_sha256=str(schema.get("encoder_sha256", "")),
         encoder_layers=int(schema.get("encoder_layers", 12)),
         pool_layers=tuple(int(k) for k in schema.get("pool_layers", ())),
+        hidden_weight=hidden_weight,
+        hidden_bias=hidden_bias,
     )
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.backends.transformer import platt_map
 from ml.evaluation import LabelledText
 from ml.train import (
     choose_crisis_gate,
+    choose_operating_point,
     corpus_split,
     load_corpus,
     load_frozen_split,
@@ -72,3 +74,26 @@ def test_rebuilding_on_fewer_files_keeps_the_other_recorded_groups(tmp_path: Pat
     write_frozen_split(rows, splits, path)
     write_frozen_split(rows[:10], splits[:10], path)  # e.g. --corpus-files for an old release
     assert load_frozen_split(path) == {row.group: s for row, s in zip(rows, splits, strict=True)}
+
+
+def test_operating_point_reaches_the_crisis_target_out_of_fold_in_each_language() -> None:
+    rng = np.random.default_rng(5)
+    truth = np.repeat([0, 1, 2, 3], 200)
+    langs = np.tile(["da", "en"], 400)
+    # Uncalibrated P(level >= k): higher levels score higher, with overlap; Danish lower.
+    base = truth / 3 + rng.normal(0, 0.15, len(truth)) - np.where(langs == "da", 0.1, 0.0)
+    raw = np.clip(np.stack([base + 0.2, base, base - 0.2], axis=1), 0.001, 0.999)
+    calibration, thresholds, gates = choose_operating_point(
+        raw, truth, langs, gate_grid=[0.97, 0.99], none_flagged_cap=0.2, crisis_target=0.96
+    )
+    for lang in ("da", "en"):
+        m = langs == lang
+        calibrated = platt_map(raw[m], calibration[lang])
+        limits = thresholds[lang]
+        crisis = truth[m] == 3
+        passes = (calibrated[:, 1] >= limits["elevated"]) & (calibrated[:, 2] >= limits["crisis"])
+        assert passes[crisis].mean() >= 0.96  # chained: both thresholds, as Head.levels does
+        assert (calibrated[crisis, 1] >= limits["elevated"]).mean() >= gates[lang]
+        assert gates[lang] in (0.97, 0.99)
+    # Danish scores run lower, so its thresholds sit lower: calibrated per language.
+    assert calibration["da"] != calibration["en"]

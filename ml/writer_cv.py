@@ -1,0 +1,228 @@
+"""Leave-one-writer-out comparison of head recipes: ``python -m ml.writer_cv``.
+
+The corpus test split shares its writers' style with the training split and overstated
+crisis recall on blind text by 5 to 25 points (``ml/model/EXPERIMENTS.md`` section 10). The
+spent blind sets and the panel were each written by writers who saw no other corpus rows and
+no model output, so holding one of them out, training a recipe on everything else, and
+scoring the held-out set estimates how the recipe does on posts by a new writer, without
+looking at the sealed set in ``ml/eval`` or the test split.
+
+Folds: each held-out writer set is one fold, the rest of the fitting set (train and
+calibration splits) is cut into ``--rest-folds`` folds by group. One head is fitted per fold
+on all other folds. Thresholds for a held-out set come, as in ``ml.train``, from out-of-fold
+scores, here of every row outside that set; the set itself is scored by the head that never
+saw it, with the rule floor on top (the production path, labelled language). Reads the
+embedding cache ``ml.train`` writes; run ``python -m ml.train`` once first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.backends.lexicon import match_rules, rule_floor
+from ml.backends.transformer import Head
+from ml.evaluation import read_labelled_tsv
+from ml.language import LANGUAGES
+from ml.train import (
+    CACHE_DIR,
+    CATEGORIES,
+    CORPUS_DIR,
+    FROZEN_SPLIT_SEED,
+    POOL_LAYERS,
+    Calibration,
+    Thresholds,
+    assign_folds,
+    choose_operating_point,
+    corpus_split,
+    load_corpus,
+    predict_levels,
+    stack_windows,
+    text_scores,
+    train_head,
+    train_mlp_head,
+)
+from ml.types import RiskLevel
+
+# Writer sets held out one at a time: (name, corpus files). Each was written blind.
+WRITER_SETS = (
+    ("blind1", ("da_blind1.tsv", "en_blind1.tsv")),
+    ("blind2", ("da_blind2.tsv", "en_blind2.tsv")),
+    ("blind3", ("da_blind3.tsv", "en_blind3.tsv")),
+    ("blind4", ("da_blind4.tsv", "en_blind4.tsv")),
+    ("panel6", ("da_panel6.tsv", "en_panel6.tsv")),
+    ("writers7", ("da_writers7.tsv", "en_writers7.tsv")),
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a head is fitted and its operating point chosen."""
+
+    name: str
+    hidden: int = 0  # 0: logistic regression (ml.train's head); else one ReLU layer
+    weight_decay: float = 1e-5
+    hard_negative_weight: float = 4.0
+    epochs: int = 40
+    dropout: float = 0.2
+    gate_grid: tuple[float, ...] = (0.97, 0.975, 0.98, 0.985, 0.99)
+    none_flagged_cap: float = 0.08
+    crisis_target: float | None = 0.965
+
+
+def _headless(
+    arrays: dict[str, np.ndarray], calibration: Calibration, thresholds: Thresholds
+) -> Head:
+    return Head(
+        arrays["level_weight"],
+        arrays["level_bias"],
+        arrays["category_weight"],
+        arrays["category_bias"],
+        CATEGORIES,
+        calibration,
+        thresholds,
+        "writer-cv",
+        "",
+        hidden_weight=arrays.get("hidden_weight"),
+        hidden_bias=arrays.get("hidden_bias"),
+    )
+
+
+def evaluate_recipe(
+    recipe: Recipe, seed: int = FROZEN_SPLIT_SEED, rest_folds: int = 4
+) -> dict[str, dict[str, float]]:
+    """Held-out-writer figures per writer set and pooled over all of them."""
+    from ml.encoder import Encoder
+    from ml.train import WindowCache, embed_with_cache
+
+    rows = load_corpus()
+    source = {}
+    for name, files in WRITER_SETS:
+        for file in files:
+            for row in read_labelled_tsv(CORPUS_DIR / file):
+                source[row.text.casefold()] = name
+    writer = np.array([source.get(r.text.casefold(), "") for r in rows])
+    splits = np.array(corpus_split(rows, seed))
+    fit_index = np.flatnonzero(splits != "test")
+    encoder = Encoder(pool_layers=POOL_LAYERS, num_threads=1)
+    cache = WindowCache(CACHE_DIR, encoder.encoder_hash, tag="-P" + "-".join(map(str, POOL_LAYERS)))
+    windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed corpus")
+    truth = np.array([int(r.level) for r in rows], dtype=np.int64)
+    langs = np.array([r.lang for r in rows])
+    kinds = np.array([r.kind for r in rows])
+    category_matrix = np.array(
+        [[c in r.categories for c in CATEGORIES] for r in rows], dtype=np.float32
+    )
+
+    fold = np.full(len(rows), -1)
+    names = [name for name, _ in WRITER_SETS]
+    for k, name in enumerate(names):
+        fold[fit_index[writer[fit_index] == name]] = k
+    rest = fit_index[writer[fit_index] == ""]
+    fold[rest] = len(names) + assign_folds([rows[i] for i in rest], rest_folds, seed)
+
+    fit: Callable[[np.ndarray], dict[str, np.ndarray]]
+    if recipe.hidden:
+
+        def fit(index: np.ndarray) -> dict[str, np.ndarray]:
+            return train_mlp_head(
+                *stack_windows(index, windows, truth, langs, kinds, category_matrix,
+                               recipe.hard_negative_weight),
+                hidden=recipe.hidden, weight_decay=recipe.weight_decay, seed=seed,
+                epochs=recipe.epochs, dropout=recipe.dropout,
+            )  # fmt: skip
+    else:
+
+        def fit(index: np.ndarray) -> dict[str, np.ndarray]:
+            return train_head(
+                *stack_windows(index, windows, truth, langs, kinds, category_matrix,
+                               recipe.hard_negative_weight),
+                weight_decay=recipe.weight_decay, seed=seed,
+            )  # fmt: skip
+
+    raw = np.zeros((len(rows), 3))
+    for k in range(len(names) + rest_folds):
+        held = fit_index[fold[fit_index] == k]
+        head = _headless(fit(fit_index[fold[fit_index] != k]), {}, {})
+        raw[held] = text_scores(head, [windows[i] for i in held])
+        print(f"{recipe.name}: fold {k + 1} of {len(names) + rest_folds} fitted", file=sys.stderr)  # noqa: T201
+
+    floors = np.array([int(rule_floor(match_rules(r.text))) for r in rows])
+    results: dict[str, dict[str, float]] = {}
+    pooled_truth, pooled_predicted, pooled_langs = [], [], []
+    for k, name in enumerate(names):
+        held = fit_index[fold[fit_index] == k]
+        others = fit_index[fold[fit_index] != k]
+        calibration, thresholds, _ = choose_operating_point(
+            raw[others], truth[others], langs[others],
+            gate_grid=recipe.gate_grid, none_flagged_cap=recipe.none_flagged_cap,
+            crisis_target=recipe.crisis_target,
+        )  # fmt: skip
+        scorer = _headless({"level_weight": np.zeros((1, 4)), "level_bias": np.zeros(4),
+                            "category_weight": np.zeros((1, 0)), "category_bias": np.zeros(0)},
+                           calibration, thresholds)  # fmt: skip
+        _, predicted = predict_levels(scorer, raw[held], langs[held])
+        predicted = np.maximum(predicted, floors[held])
+        results[name] = summarise(truth[held], predicted, langs[held])
+        pooled_truth.append(truth[held])
+        pooled_predicted.append(predicted)
+        pooled_langs.append(langs[held])
+    results["pooled"] = summarise(
+        np.concatenate(pooled_truth), np.concatenate(pooled_predicted), np.concatenate(pooled_langs)
+    )
+    return results
+
+
+def summarise(truth: np.ndarray, predicted: np.ndarray, langs: np.ndarray) -> dict[str, float]:
+    """Crisis recall per language, elevated+ recall, level-none flagged, elevated called crisis."""
+    out: dict[str, float] = {}
+    for lang in LANGUAGES:
+        m = langs == lang
+        out[f"crisis_{lang}"] = _share(
+            predicted[m & (truth == RiskLevel.CRISIS)] == RiskLevel.CRISIS
+        )
+        out[f"none_flagged_{lang}"] = _share(
+            predicted[m & (truth == RiskLevel.NONE)] >= RiskLevel.ELEVATED
+        )
+    out["elevated_plus"] = _share(predicted[truth >= RiskLevel.ELEVATED] >= RiskLevel.ELEVATED)
+    out["none_flagged"] = _share(predicted[truth == RiskLevel.NONE] >= RiskLevel.ELEVATED)
+    out["elevated_called_crisis"] = _share(
+        predicted[truth == RiskLevel.ELEVATED] == RiskLevel.CRISIS
+    )
+    out["crisis_support"] = float((truth == RiskLevel.CRISIS).sum())
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def _share(flags: np.ndarray) -> float:
+    return float(flags.mean()) if len(flags) else float("nan")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Evaluate the recipes named on the command line (JSON objects of ``Recipe`` fields)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ml.writer_cv", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("recipes", nargs="+", help='e.g. \'{"name": "mlp", "hidden": 256}\'')
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    torch.use_deterministic_algorithms(True)
+    for text in args.recipes:
+        spec = json.loads(text)
+        if "gate_grid" in spec:
+            spec["gate_grid"] = tuple(spec["gate_grid"])
+        recipe = Recipe(**spec)
+        results = evaluate_recipe(recipe)
+        print(json.dumps({"recipe": spec, "results": results}))  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""``ml.writer_cv``: held-out writer sets and the figures it reports."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.train import CORPUS_FILES
+from ml.writer_cv import WRITER_SETS, summarise
+
+
+def test_every_writer_set_is_training_data_in_both_languages() -> None:
+    files = [file for _, pair in WRITER_SETS for file in pair]
+    assert len(files) == len(set(files))
+    assert set(files) <= set(CORPUS_FILES)
+    for _, pair in WRITER_SETS:
+        assert sorted(name[:3] for name in pair) == ["da_", "en_"]
+
+
+def test_summary_counts_crisis_misses_and_false_alarms_per_language() -> None:
+    truth = np.array([3, 3, 3, 3, 2, 2, 0, 0, 0, 0])
+    predicted = np.array([3, 2, 3, 3, 3, 2, 0, 2, 0, 1])
+    langs = np.array(["da", "da", "en", "en", "da", "en", "da", "da", "en", "en"])
+    figures = summarise(truth, predicted, langs)
+    assert figures["crisis_da"] == 0.5  # one of two Danish crisis posts called elevated
+    assert figures["crisis_en"] == 1.0
+    assert figures["none_flagged_da"] == 0.5
+    assert figures["none_flagged_en"] == 0.0  # "low" is not flagged
+    assert figures["none_flagged"] == 0.25
+    assert figures["elevated_plus"] == 1.0
+    assert figures["elevated_called_crisis"] == 0.5
