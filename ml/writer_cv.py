@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +45,6 @@ from ml.train import (
     stack_windows,
     text_scores,
     train_head,
-    train_mlp_head,
 )
 from ml.types import RiskLevel
 
@@ -65,11 +64,8 @@ class Recipe:
     """How a head is fitted and its operating point chosen."""
 
     name: str
-    hidden: int = 0  # 0: logistic regression (ml.train's head); else one ReLU layer
     weight_decay: float = 1e-5
     hard_negative_weight: float = 4.0
-    epochs: int = 40
-    dropout: float = 0.2
     gate_grid: tuple[float, ...] = (0.97, 0.975, 0.98, 0.985, 0.99)
     none_flagged_cap: float = 0.08
     crisis_target: float | None = 0.965
@@ -88,8 +84,6 @@ def _headless(
         thresholds,
         "writer-cv",
         "",
-        hidden_weight=arrays.get("hidden_weight"),
-        hidden_bias=arrays.get("hidden_bias"),
     )
 
 
@@ -126,24 +120,12 @@ def evaluate_recipe(
     rest = fit_index[writer[fit_index] == ""]
     fold[rest] = len(names) + assign_folds([rows[i] for i in rest], rest_folds, seed)
 
-    fit: Callable[[np.ndarray], dict[str, np.ndarray]]
-    if recipe.hidden:
-
-        def fit(index: np.ndarray) -> dict[str, np.ndarray]:
-            return train_mlp_head(
-                *stack_windows(index, windows, truth, langs, kinds, category_matrix,
-                               recipe.hard_negative_weight),
-                hidden=recipe.hidden, weight_decay=recipe.weight_decay, seed=seed,
-                epochs=recipe.epochs, dropout=recipe.dropout,
-            )  # fmt: skip
-    else:
-
-        def fit(index: np.ndarray) -> dict[str, np.ndarray]:
-            return train_head(
-                *stack_windows(index, windows, truth, langs, kinds, category_matrix,
-                               recipe.hard_negative_weight),
-                weight_decay=recipe.weight_decay, seed=seed,
-            )  # fmt: skip
+    def fit(index: np.ndarray) -> dict[str, np.ndarray]:
+        return train_head(
+            *stack_windows(index, windows, truth, langs, kinds, category_matrix,
+                           recipe.hard_negative_weight),
+            weight_decay=recipe.weight_decay, seed=seed,
+        )  # fmt: skip
 
     raw = np.zeros((len(rows), 3))
     for k in range(len(names) + rest_folds):

@@ -63,7 +63,7 @@ def platt_map(scores: np.ndarray, maps: dict[str, tuple[float, float]]) -> np.nd
 class Head:
     """The trained head and its per-language calibration and thresholds (plain arrays)."""
 
-    level_weight: np.ndarray  # [dim, 4], or [hidden, 4] behind a hidden layer
+    level_weight: np.ndarray  # [dim, 4]
     level_bias: np.ndarray  # [4]
     category_weight: np.ndarray  # [dim, n_categories]
     category_bias: np.ndarray  # [n_categories]
@@ -74,16 +74,10 @@ class Head:
     encoder_sha256: str
     encoder_layers: int = 12  # layers run; the deepest pool layer
     pool_layers: tuple[int, ...] = ()  # features: normalised mean pools after these layers
-    # Optional ReLU layer in front of the level softmax (the category sigmoids stay linear).
-    hidden_weight: np.ndarray | None = None  # [dim, hidden]
-    hidden_bias: np.ndarray | None = None  # [hidden]
 
     def level_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Uncalibrated P(level >= k) for k = low, elevated, crisis: shape [n, 3]."""
-        features = embeddings
-        if self.hidden_weight is not None and self.hidden_bias is not None:
-            features = np.maximum(embeddings @ self.hidden_weight + self.hidden_bias, 0.0)
-        logits = features @ self.level_weight + self.level_bias
+        logits = embeddings @ self.level_weight + self.level_bias
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
@@ -121,14 +115,6 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
             level_bias = np.asarray(arrays["level_bias"], dtype=np.float32)
             category_weight = np.asarray(arrays["category_weight"], dtype=np.float32)
             category_bias = np.asarray(arrays["category_bias"], dtype=np.float32)
-            hidden_weight, hidden_bias = (
-                (
-                    np.asarray(arrays["hidden_weight"], dtype=np.float32),
-                    np.asarray(arrays["hidden_bias"], dtype=np.float32),
-                )
-                if "hidden_weight" in arrays.files
-                else (None, None)
-            )
         schema = json.loads((head_dir / "labels.json").read_text(encoding="utf-8"))
         calibration_raw = json.loads((head_dir / "calibration.json").read_text(encoding="utf-8"))
         thresholds_raw = json.loads((head_dir / "thresholds.json").read_text(encoding="utf-8"))
@@ -150,20 +136,11 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         if tuple(schema["levels"]) != LEVEL_NAMES or level_weight.shape[1] != len(LEVEL_NAMES):
             raise ValueError("level schema does not match ml.types.RiskLevel")
         pooled = len(schema.get("pool_layers", ())) or 1
-        width = category_weight.shape[0]
-        if width % pooled:
+        if level_weight.shape[0] % pooled:
             raise ValueError("head width does not match the pool layers")
-        if category_weight.shape != (width, len(categories)):
+        if category_weight.shape != (level_weight.shape[0], len(categories)):
             raise ValueError("category head shape does not match the label schema")
-        if hidden_weight is not None and hidden_bias is not None:
-            if hidden_weight.shape[0] != width or hidden_bias.shape != (hidden_weight.shape[1],):
-                raise ValueError("hidden layer shape does not match the head")
-            if level_weight.shape[0] != hidden_weight.shape[1]:
-                raise ValueError("level head does not match the hidden layer")
-        elif level_weight.shape[0] != width:
-            raise ValueError("level head width does not match the category head")
-        arrays_to_check = [level_weight, category_weight, hidden_weight, hidden_bias]
-        if not all(np.isfinite(a).all() for a in arrays_to_check if a is not None):
+        if not np.isfinite(level_weight).all() or not np.isfinite(category_weight).all():
             raise ValueError("head weights contain non-finite values")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ModelUnavailable(
@@ -182,8 +159,6 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         encoder_sha256=str(schema.get("encoder_sha256", "")),
         encoder_layers=int(schema.get("encoder_layers", 12)),
         pool_layers=tuple(int(k) for k in schema.get("pool_layers", ())),
-        hidden_weight=hidden_weight,
-        hidden_bias=hidden_bias,
     )
 
 
