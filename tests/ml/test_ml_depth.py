@@ -89,3 +89,60 @@ def test_occlusion_evidence_is_the_same_batched_or_alone(risk_scorer) -> None:
     assert len(held) >= 3
     for b, a in zip(batched, alone, strict=True):
         assert [(e.start, e.end) for e in b.evidence] == [(e.start, e.end) for e in a.evidence]
+
+
+def test_crisis_head_learns_crisis_against_elevated_only_from_high_rows() -> None:
+    rng = np.random.default_rng(3)
+    features = rng.normal(size=(400, 6)).astype(np.float32)
+    # Feature 0 tells risk from no risk; feature 1 tells crisis from elevated among risk rows,
+    # and is noise elsewhere.
+    high = features[:, 0] > 0
+    levels = np.where(high, np.where(features[:, 1] > 0, 3, 2), 0).astype(np.int64)
+    arrays = train_head(
+        features, levels, np.zeros((400, 1), np.float32), np.ones(400),
+        weight_decay=1e-4, seed=1, crisis_head=True,
+    )  # fmt: skip
+    weight = arrays["crisis_weight"]
+    assert weight.shape == (6,) and arrays["crisis_bias"].shape == (1,)
+    assert abs(weight[1]) > 3 * np.abs(np.delete(weight, 1)).max()  # it found feature 1
+    assert "crisis_weight" not in train_head(
+        features, levels, np.zeros((400, 1), np.float32), np.ones(400), weight_decay=1e-4, seed=1
+    )
+
+
+def test_crisis_head_scores_crisis_as_elevated_times_crisis_given_elevated() -> None:
+    from ml.backends.transformer import Head
+
+    rng = np.random.default_rng(4)
+    embeddings = rng.normal(size=(5, 6)).astype(np.float32)
+    plain = Head(
+        rng.normal(size=(6, 4)).astype(np.float32), np.zeros(4, np.float32),
+        np.zeros((6, 0), np.float32), np.zeros(0, np.float32), (), {}, {}, "v", "",
+    )  # fmt: skip
+    crisis_weight = rng.normal(size=6).astype(np.float32)
+    with_head = Head(
+        plain.level_weight, plain.level_bias, plain.category_weight, plain.category_bias,
+        (), {}, {}, "v", "", crisis_weight=crisis_weight, crisis_bias=np.array([0.5], np.float32),
+    )  # fmt: skip
+    before, after = plain.level_scores(embeddings), with_head.level_scores(embeddings)
+    assert np.allclose(before[:, :2], after[:, :2])  # low and elevated+ unchanged
+    given = 1 / (1 + np.exp(-(embeddings @ crisis_weight + 0.5)))
+    assert np.allclose(after[:, 2], before[:, 1] * given)
+    assert (after[:, 2] <= after[:, 1]).all()  # crisis never outranks elevated+
+
+
+@pytest.mark.model
+def test_crisis_head_of_the_wrong_width_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from ml.backends.transformer import TransformerScorer
+
+    head = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, head)
+    with np.load(head / "head.npz") as stored:
+        arrays = dict(stored)
+    arrays["crisis_weight"] = np.zeros(5, np.float32)
+    arrays["crisis_bias"] = np.zeros(1, np.float32)
+    np.savez(head / "head.npz", **arrays)
+    with pytest.raises(ModelUnavailable, match="crisis head"):
+        TransformerScorer(head_dir=head)
