@@ -382,15 +382,11 @@ def train_head(
     weight_decay: float,
     seed: int,
     category_mask: np.ndarray | None = None,
-    crisis_head: bool = False,
 ) -> dict[str, np.ndarray]:
     """Fit multinomial logistic regression over levels and a sigmoid per category (LBFGS).
 
     ``category_mask`` (1 or 0 per row) leaves rows without category labels (RMHD posts) out
-    of the category loss. ``crisis_head`` adds a sigmoid for crisis against elevated, fitted
-    on elevated and crisis rows only: the level softmax spends its capacity on telling risk
-    from no risk, and its P(crisis) barely separated "I cut myself again" from "I will take
-    my life tonight" (EXPERIMENTS.md section 11).
+    of the category loss.
     """
     import torch
 
@@ -409,13 +405,7 @@ def train_head(
     level_bias = torch.zeros(len(RiskLevel), requires_grad=True)
     category_weight = torch.zeros((dim, c.shape[1]), requires_grad=True)
     category_bias = torch.zeros(c.shape[1], requires_grad=True)
-    crisis_weight = torch.zeros(dim, requires_grad=True)
-    crisis_bias = torch.zeros(1, requires_grad=True)
     params = [level_weight, level_bias, category_weight, category_bias]
-    if crisis_head:
-        params += [crisis_weight, crisis_bias]
-    high = (y >= int(RiskLevel.ELEVATED)).float()
-    is_crisis = (y == int(RiskLevel.CRISIS)).float()
     optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=500, line_search_fn="strong_wolfe")
 
     def closure() -> torch.Tensor:
@@ -428,26 +418,16 @@ def train_head(
         ).mean(dim=1)
         loss = ((level_loss + category_loss * m) * w).sum() / w.sum()
         loss = loss + weight_decay * (level_weight.pow(2).sum() + category_weight.pow(2).sum())
-        if crisis_head:
-            crisis_loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                x @ crisis_weight + crisis_bias, is_crisis, reduction="none"
-            )
-            loss = loss + (crisis_loss * high * w).sum() / (high * w).sum()
-            loss = loss + weight_decay * crisis_weight.pow(2).sum()
         loss.backward()
         return loss
 
     optimiser.step(closure)
-    arrays = {
+    return {
         "level_weight": level_weight.detach().numpy().astype(np.float32),
         "level_bias": level_bias.detach().numpy().astype(np.float32),
         "category_weight": category_weight.detach().numpy().astype(np.float32),
         "category_bias": category_bias.detach().numpy().astype(np.float32),
     }
-    if crisis_head:
-        arrays["crisis_weight"] = crisis_weight.detach().numpy().astype(np.float32)
-        arrays["crisis_bias"] = crisis_bias.detach().numpy().astype(np.float32)
-    return arrays
 
 
 def fit_platt(raw: np.ndarray, target: np.ndarray) -> tuple[float, float]:
@@ -826,11 +806,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--none-flagged-cap", type=float, default=0.08)
     parser.add_argument(
-        "--crisis-head",
-        action="store_true",
-        help="score crisis with a sigmoid for crisis against elevated, times P(elevated+)",
-    )
-    parser.add_argument(
         "--pool-layers",
         default=",".join(map(str, POOL_LAYERS)),
         help="comma-separated encoder layers whose mean pools the head reads",
@@ -916,15 +891,10 @@ def main(argv: list[str] | None = None) -> int:
         corpus_part = stack(index)
         rmhd_part = stack_rmhd(float(len(index))) if with_rmhd else ()
         if not rmhd_part:
-            return train_head(
-                *corpus_part, weight_decay=decay, seed=args.seed, crisis_head=args.crisis_head
-            )
+            return train_head(*corpus_part, weight_decay=decay, seed=args.seed)
         mask = np.concatenate([np.ones(len(corpus_part[0])), np.zeros(len(rmhd_part[0]))])
         merged = [np.concatenate([a, b]) for a, b in zip(corpus_part, rmhd_part, strict=True)]
-        return train_head(
-            *merged, weight_decay=decay, seed=args.seed, category_mask=mask,
-            crisis_head=args.crisis_head,
-        )  # fmt: skip
+        return train_head(*merged, weight_decay=decay, seed=args.seed, category_mask=mask)
 
     def stack(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return stack_windows(
@@ -948,8 +918,7 @@ def main(argv: list[str] | None = None) -> int:
         return Head(
             arrays["level_weight"], arrays["level_bias"], arrays["category_weight"],
             arrays["category_bias"], CATEGORIES, calibration, thresholds, model_version,
-            encoder_sha, crisis_weight=arrays.get("crisis_weight"),
-            crisis_bias=arrays.get("crisis_bias"),
+            encoder_sha,
         )  # fmt: skip
 
     # Choose the L2 strength by the out-of-fold log loss of the level head.
@@ -1144,7 +1113,6 @@ def main(argv: list[str] | None = None) -> int:
             "elevated_crisis_target": args.elevated_crisis_target,
             "crisis_gates": gates,
             "crisis_target": args.crisis_target,
-            "crisis_head": args.crisis_head,
             "none_flagged_cap": args.none_flagged_cap if args.gate_grid else None,
             "out_of_fold_operating_point": out_of_fold_operating_point,
             "encoder_layers": encoder.num_layers,
@@ -1173,15 +1141,13 @@ def write_artefacts(
     from ml.model_card import render_model_card
 
     out.mkdir(parents=True, exist_ok=True)
-    head_arrays = {
-        key: arrays[key]
-        for key in (
-            "level_weight", "level_bias", "category_weight", "category_bias",
-            "crisis_weight", "crisis_bias",
-        )
-        if key in arrays
-    }  # fmt: skip
-    np.savez(out / "head.npz", **head_arrays)  # type: ignore[arg-type]
+    np.savez(
+        out / "head.npz",
+        level_weight=arrays["level_weight"],
+        level_bias=arrays["level_bias"],
+        category_weight=arrays["category_weight"],
+        category_bias=arrays["category_bias"],
+    )
     labels = {
         "model_version": metrics["model_version"],
         "levels": [level.label for level in RiskLevel],
@@ -1194,12 +1160,7 @@ def write_artefacts(
         "window_tokens": WINDOW_TOKENS,
         "window_stride": WINDOW_STRIDE,
         "lexicon_version": LEXICON_VERSION,
-        "score": (
-            "P(level >= k) from the level softmax, P(crisis) = P(elevated+) x P(crisis | "
-            "elevated+) from the crisis head, Platt-calibrated per language"
-            if "crisis_weight" in arrays
-            else "P(level >= k) from the level softmax, Platt-calibrated per language"
-        ),
+        "score": "P(level >= k) from the level softmax, Platt-calibrated per language",
     }
     (out / "labels.json").write_text(_pretty_json(labels) + "\n", encoding="utf-8")
     calibration_json = {

@@ -69,7 +69,6 @@ class Recipe:
     gate_grid: tuple[float, ...] = (0.97, 0.975, 0.98, 0.985, 0.99)
     none_flagged_cap: float = 0.08
     crisis_target: float | None = 0.965
-    crisis_head: bool = False  # ml.train --crisis-head
 
 
 def _headless(
@@ -85,8 +84,6 @@ def _headless(
         thresholds,
         "writer-cv",
         "",
-        crisis_weight=arrays.get("crisis_weight"),
-        crisis_bias=arrays.get("crisis_bias"),
     )
 
 
@@ -127,7 +124,7 @@ def evaluate_recipe(
         return train_head(
             *stack_windows(index, windows, truth, langs, kinds, category_matrix,
                            recipe.hard_negative_weight),
-            weight_decay=recipe.weight_decay, seed=seed, crisis_head=recipe.crisis_head,
+            weight_decay=recipe.weight_decay, seed=seed,
         )  # fmt: skip
 
     raw = np.zeros((len(rows), 3))

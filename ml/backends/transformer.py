@@ -74,9 +74,6 @@ class Head:
     encoder_sha256: str
     encoder_layers: int = 12  # layers run; the deepest pool layer
     pool_layers: tuple[int, ...] = ()  # features: normalised mean pools after these layers
-    # Optional crisis-against-elevated sigmoid; P(crisis) is then P(elevated+) times it.
-    crisis_weight: np.ndarray | None = None  # [dim]
-    crisis_bias: np.ndarray | None = None  # [1]
 
     def level_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Uncalibrated P(level >= k) for k = low, elevated, crisis: shape [n, 3]."""
@@ -85,13 +82,7 @@ class Head:
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
         at_least = np.cumsum(probs[:, ::-1], axis=1)[:, ::-1]  # P(>=0), P(>=1), ...
-        scores = at_least[:, 1:]
-        if self.crisis_weight is not None and self.crisis_bias is not None:
-            crisis_given_high = 1.0 / (
-                1.0 + np.exp(-(embeddings @ self.crisis_weight + self.crisis_bias))
-            )
-            scores[:, 2] = scores[:, 1] * crisis_given_high
-        return scores
+        return at_least[:, 1:]
 
     def calibrated(self, scores: np.ndarray, lang: str) -> np.ndarray:
         """Platt-map each column of ``level_scores`` with the language's fitted (a, b)."""
@@ -124,14 +115,6 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
             level_bias = np.asarray(arrays["level_bias"], dtype=np.float32)
             category_weight = np.asarray(arrays["category_weight"], dtype=np.float32)
             category_bias = np.asarray(arrays["category_bias"], dtype=np.float32)
-            crisis_weight, crisis_bias = (
-                (
-                    np.asarray(arrays["crisis_weight"], dtype=np.float32),
-                    np.asarray(arrays["crisis_bias"], dtype=np.float32),
-                )
-                if "crisis_weight" in arrays.files
-                else (None, None)
-            )
         schema = json.loads((head_dir / "labels.json").read_text(encoding="utf-8"))
         calibration_raw = json.loads((head_dir / "calibration.json").read_text(encoding="utf-8"))
         thresholds_raw = json.loads((head_dir / "thresholds.json").read_text(encoding="utf-8"))
@@ -157,11 +140,6 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
             raise ValueError("head width does not match the pool layers")
         if category_weight.shape != (level_weight.shape[0], len(categories)):
             raise ValueError("category head shape does not match the label schema")
-        if crisis_weight is not None and crisis_bias is not None:
-            if crisis_weight.shape != (level_weight.shape[0],) or crisis_bias.shape != (1,):
-                raise ValueError("crisis head shape does not match the level head")
-            if not np.isfinite(crisis_weight).all():
-                raise ValueError("head weights contain non-finite values")
         if not np.isfinite(level_weight).all() or not np.isfinite(category_weight).all():
             raise ValueError("head weights contain non-finite values")
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -181,8 +159,6 @@ def load_head(head_dir: Path = DEFAULT_HEAD_DIR) -> Head:
         encoder_sha256=str(schema.get("encoder_sha256", "")),
         encoder_layers=int(schema.get("encoder_layers", 12)),
         pool_layers=tuple(int(k) for k in schema.get("pool_layers", ())),
-        crisis_weight=crisis_weight,
-        crisis_bias=crisis_bias,
     )
 
 
