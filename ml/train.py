@@ -13,11 +13,13 @@ Reproducible end to end (fixed seed, deterministic torch ops, one thread by defa
 5. fit Platt maps per language and level on those out-of-fold scores and choose
    per-language thresholds that reach the recall targets there (the elevated threshold
    also keeps a share of crisis posts: ``--gate-grid`` per language, or
-   ``--elevated-crisis-target``); refit on train + calibration;
+   ``--elevated-crisis-target``; ``--floor-aware`` counts posts the rule floor already
+   raises as found); refit on train + calibration;
 6. evaluate once on the untouched test split (model alone, and with the rule floor), with
    group-bootstrap 95% intervals, and on the RMHD Reddit sample as an external check
    (``--rmhd-train-weight`` > 0 would also train on half of its authors; off by default,
-   see ``ml/model/EXPERIMENTS.md``), and on the sealed blind set in ``ml/eval`` if present;
+   see ``ml/model/EXPERIMENTS.md``), and on the sealed blind set in ``ml/eval`` if present
+   (``--skip-sealed`` for development runs; compare recipes with ``python -m ml.writer_cv``);
 7. write ``ml/model/`` (head.npz, labels.json, calibration.json, thresholds.json,
    metrics.json, MODEL_CARD.md). Third-party data is never written there.
 """
@@ -453,13 +455,20 @@ def fit_platt(raw: np.ndarray, target: np.ndarray) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def threshold_for_recall(scores: np.ndarray, positive: np.ndarray, target: float) -> float:
-    """The highest threshold whose recall on ``positive`` rows reaches ``target``."""
-    positive_scores = np.sort(scores[positive])[::-1]
+def threshold_for_recall(
+    scores: np.ndarray, positive: np.ndarray, target: float, caught: np.ndarray | None = None
+) -> float:
+    """The highest threshold whose recall on ``positive`` rows reaches ``target``.
+
+    Rows in ``caught`` (say, posts the rule floor already raises) count as found whatever
+    their score, so the threshold only has to find the rest.
+    """
+    found = np.zeros_like(positive) if caught is None else positive & caught
+    positive_scores = np.sort(scores[positive & ~found])[::-1]
     if len(positive_scores) == 0:
         return 0.5
-    needed = max(1, math.ceil(target * len(positive_scores)))
-    return float(positive_scores[needed - 1])
+    needed = math.ceil(target * int(positive.sum())) - int(found.sum())
+    return float(positive_scores[min(max(1, needed), len(positive_scores)) - 1])
 
 
 def choose_crisis_gate(
@@ -469,6 +478,7 @@ def choose_crisis_gate(
     *,
     grid: Sequence[float],
     none_flagged_cap: float,
+    raised: np.ndarray | None = None,
 ) -> float | None:
     """The share of crisis posts the elevated threshold must pass, for one language.
 
@@ -477,15 +487,20 @@ def choose_crisis_gate(
     it can sit (fewer elevated posts called crisis, EXPERIMENTS.md section 8), at the price of
     flagging more level-none posts. The largest share in ``grid`` whose level-none flagged
     share (on these out-of-fold scores) stays within ``none_flagged_cap`` wins; the smallest
-    share when none does; ``None`` for an empty grid (no gate).
+    share when none does; ``None`` for an empty grid (no gate). ``raised`` marks posts the
+    rule floor lifts to elevated or above whatever the model says.
     """
     if not grid:
         return None
     crisis = truth == RiskLevel.CRISIS
     none = truth == RiskLevel.NONE
+    lifted = np.zeros_like(none) if raised is None else raised
     for share in sorted(grid, reverse=True):
-        threshold = min(elevated_threshold, threshold_for_recall(elevated_scores, crisis, share))
-        if float((elevated_scores[none] >= threshold).mean()) <= none_flagged_cap:
+        threshold = min(
+            elevated_threshold, threshold_for_recall(elevated_scores, crisis, share, lifted)
+        )
+        flagged = (elevated_scores >= threshold) | lifted
+        if float(flagged[none].mean()) <= none_flagged_cap:
             return share
     return min(grid)
 
@@ -498,11 +513,15 @@ def choose_operating_point(
     gate_grid: Sequence[float],
     none_flagged_cap: float,
     crisis_target: float | None,
+    floors: np.ndarray | None = None,
 ) -> tuple[Calibration, Thresholds, dict[str, float]]:
     """Platt maps, thresholds and crisis gates per language from out-of-fold scores.
 
     ``raw`` holds uncalibrated P(level >= k) for texts the head never saw while training
     (out of fold), so the recall the thresholds promise is not the head's training fit.
+    ``floors`` (the rule floor per text) makes the recall targets hold for what production
+    runs, the model and the rule floor together: a post the rules already raise to a level
+    need not be found by that level's threshold, which can then sit higher.
     """
     calibration: Calibration = {}
     thresholds: Thresholds = {}
@@ -511,6 +530,7 @@ def choose_operating_point(
     for lang in LANGUAGES:
         mask = langs == lang
         raw_l, truth_l = raw[mask], truth[mask]
+        floor_l = np.zeros_like(truth_l) if floors is None else floors[mask]
         calibration[lang] = {
             level.label: fit_platt(raw_l[:, column], truth_l >= level)
             for column, level in enumerate(SCORED_LEVELS)
@@ -518,7 +538,10 @@ def choose_operating_point(
         calibrated_l = platt_map(raw_l, calibration[lang])
         thresholds[lang] = {
             level.label: threshold_for_recall(
-                calibrated_l[:, column], truth_l >= level, targets[level.label]
+                calibrated_l[:, column],
+                truth_l >= level,
+                targets[level.label],
+                floor_l >= level if floors is not None else None,
             )
             for column, level in enumerate(SCORED_LEVELS[:2])
         }
@@ -531,12 +554,18 @@ def choose_operating_point(
             thresholds[lang]["elevated"],
             grid=gate_grid,
             none_flagged_cap=none_flagged_cap,
+            raised=floor_l >= RiskLevel.ELEVATED if floors is not None else None,
         )
         if gate is not None:
             gates[lang] = gate
             thresholds[lang]["elevated"] = min(
                 thresholds[lang]["elevated"],
-                threshold_for_recall(calibrated_l[:, 1], truth_l == RiskLevel.CRISIS, gate),
+                threshold_for_recall(
+                    calibrated_l[:, 1],
+                    truth_l == RiskLevel.CRISIS,
+                    gate,
+                    floor_l >= RiskLevel.ELEVATED if floors is not None else None,
+                ),
             )
         # Crisis is chained to elevated (Head.levels), so its threshold is chosen among the
         # crisis posts that already pass the elevated threshold.
@@ -546,6 +575,7 @@ def choose_operating_point(
             np.where(passing, calibrated_l[:, 2], -1.0),
             crisis_rows,
             targets["crisis"] if crisis_target is None else crisis_target,
+            floor_l == RiskLevel.CRISIS if floors is not None else None,
         )
         if thresholds[lang]["crisis"] < 0 and passing.any():  # target out of reach: keep all
             thresholds[lang]["crisis"] = float(calibrated_l[passing, 2].min())
@@ -806,6 +836,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--none-flagged-cap", type=float, default=0.08)
     parser.add_argument(
+        "--floor-aware",
+        action="store_true",
+        help="choose thresholds for the model and the rule floor together (production path)",
+    )
+    parser.add_argument(
         "--pool-layers",
         default=",".join(map(str, POOL_LAYERS)),
         help="comma-separated encoder layers whose mean pools the head reads",
@@ -950,6 +985,8 @@ def main(argv: list[str] | None = None) -> int:
     head = make_head(arrays, identity_calibration, half)
     raw_all = text_scores(head, windows)
     raw_fit = out_of_fold  # calibration rows are read from here, never from raw_all
+    # The rule floor per text: production raises the model's level to it.
+    floors = np.array([int(rule_floor(match_rules(r.text))) for r in rows])
     calibration, thresholds, gates = choose_operating_point(
         raw_fit[calibration_index],
         truth[calibration_index],
@@ -958,11 +995,14 @@ def main(argv: list[str] | None = None) -> int:
         or ([args.elevated_crisis_target] * (args.elevated_crisis_target > 0)),
         none_flagged_cap=args.none_flagged_cap,
         crisis_target=args.crisis_target,
+        floors=floors[calibration_index] if args.floor_aware else None,
     )
     head = make_head(arrays, calibration, thresholds)
     # The same thresholds on the out-of-fold scores they were chosen from: what the fitting
     # set says the operating point costs, before the test split is looked at.
     _, predicted_oof = predict_levels(head, raw_fit[calibration_index], langs[calibration_index])
+    if args.floor_aware:  # the thresholds were chosen for model and rules together
+        predicted_oof = np.maximum(predicted_oof, floors[calibration_index])
     oof_truth = truth[calibration_index]
     out_of_fold_operating_point = {
         lang: {
@@ -984,7 +1024,6 @@ def main(argv: list[str] | None = None) -> int:
 
     # Held-out evaluation, model alone and with the rule floor (what production runs).
     _, predicted_model = predict_levels(head, raw_all, langs)
-    floors = np.array([int(rule_floor(match_rules(r.text))) for r in rows])
     predicted_combined = np.maximum(predicted_model, floors)
     detected = np.array([detect_language(r.text) for r in rows])
     _, predicted_detected = predict_levels(head, raw_all, detected)
@@ -1113,6 +1152,7 @@ def main(argv: list[str] | None = None) -> int:
             "elevated_crisis_target": args.elevated_crisis_target,
             "crisis_gates": gates,
             "crisis_target": args.crisis_target,
+            "floor_aware_thresholds": args.floor_aware,
             "none_flagged_cap": args.none_flagged_cap if args.gate_grid else None,
             "out_of_fold_operating_point": out_of_fold_operating_point,
             "encoder_layers": encoder.num_layers,

@@ -69,6 +69,7 @@ class Recipe:
     gate_grid: tuple[float, ...] = (0.97, 0.975, 0.98, 0.985, 0.99)
     none_flagged_cap: float = 0.08
     crisis_target: float | None = 0.965
+    floor_aware: bool = False  # ml.train --floor-aware
 
 
 def _headless(
@@ -144,6 +145,7 @@ def evaluate_recipe(
             raw[others], truth[others], langs[others],
             gate_grid=recipe.gate_grid, none_flagged_cap=recipe.none_flagged_cap,
             crisis_target=recipe.crisis_target,
+            floors=floors[others] if recipe.floor_aware else None,
         )  # fmt: skip
         scorer = _headless({"level_weight": np.zeros((1, 4)), "level_bias": np.zeros(4),
                             "category_weight": np.zeros((1, 0)), "category_bias": np.zeros(0)},

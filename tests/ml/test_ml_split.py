@@ -16,6 +16,7 @@ from ml.train import (
     load_corpus,
     load_frozen_split,
     split_by_group,
+    threshold_for_recall,
     write_frozen_split,
 )
 from ml.types import RiskLevel
@@ -97,3 +98,42 @@ def test_operating_point_reaches_the_crisis_target_out_of_fold_in_each_language(
         assert gates[lang] in (0.97, 0.99)
     # Danish scores run lower, so its thresholds sit lower: calibrated per language.
     assert calibration["da"] != calibration["en"]
+
+
+def test_posts_the_rule_floor_raises_do_not_pull_the_threshold_down() -> None:
+    scores = np.linspace(0.01, 1.0, 100)
+    positive = np.ones(100, dtype=bool)
+    plain = threshold_for_recall(scores, positive, 0.95)
+    # The five lowest-scoring positives are raised by the rules anyway: the model's threshold
+    # only has to find 90 of the other 95.
+    caught = np.zeros(100, dtype=bool)
+    caught[:5] = True
+    aware = threshold_for_recall(scores, positive, 0.95, caught)
+    assert aware > plain
+    assert ((scores >= aware) | caught).mean() >= 0.95  # the production path reaches the target
+    assert threshold_for_recall(scores, positive, 0.95, np.zeros(100, dtype=bool)) == plain
+
+
+def test_floor_aware_operating_point_keeps_the_target_for_model_and_rules_together() -> None:
+    rng = np.random.default_rng(6)
+    truth = np.repeat([0, 1, 2, 3], 200)
+    langs = np.tile(["da", "en"], 400)
+    base = truth / 3 + rng.normal(0, 0.2, len(truth))
+    raw = np.clip(np.stack([base + 0.2, base, base - 0.2], axis=1), 0.001, 0.999)
+    # The rules catch the crisis posts the model scores lowest (explicit phrases, say).
+    floors = np.zeros(len(truth), dtype=np.int64)
+    crisis_order = np.flatnonzero(truth == 3)[np.argsort(raw[truth == 3, 2])]
+    floors[crisis_order[:10]] = 3
+    options = {"gate_grid": [0.97], "none_flagged_cap": 0.3, "crisis_target": 0.96}
+    _, plain, _ = choose_operating_point(raw, truth, langs, **options)  # type: ignore[arg-type]
+    calibration, aware, _ = choose_operating_point(raw, truth, langs, floors=floors, **options)  # type: ignore[arg-type]
+    for lang in ("da", "en"):
+        m = langs == lang
+        assert aware[lang]["crisis"] > plain[lang]["crisis"]
+        calibrated = platt_map(raw[m], calibration[lang])
+        limits = aware[lang]
+        model_crisis = (calibrated[:, 1] >= limits["elevated"]) & (
+            calibrated[:, 2] >= limits["crisis"]
+        )
+        production = model_crisis | (floors[m] == 3)
+        assert production[truth[m] == 3].mean() >= 0.96
