@@ -8,7 +8,7 @@ scoring the held-out set estimates how the recipe does on posts by a new writer,
 looking at the sealed set in ``ml/eval`` or the test split.
 
 Folds: each held-out writer set is one fold, the rest of the fitting set (train and
-calibration splits) is cut into ``--rest-folds`` folds by group. One head is fitted per fold
+calibration splits) is cut into four more folds by group. One head is fitted per fold
 on all other folds. Thresholds for a held-out set come, as in ``ml.train``, from out-of-fold
 scores, here of every row outside that set; the set itself is scored by the head that never
 saw it, with the rule floor on top (the production path, labelled language). Reads the
@@ -75,6 +75,7 @@ class Recipe:
 def _headless(
     arrays: dict[str, np.ndarray], calibration: Calibration, thresholds: Thresholds
 ) -> Head:
+    """A ``Head`` from fitted arrays, for scoring here; it never leaves this module."""
     return Head(
         arrays["level_weight"],
         arrays["level_bias"],
@@ -147,6 +148,7 @@ def evaluate_recipe(
             crisis_target=recipe.crisis_target,
             floors=floors[others] if recipe.floor_aware else None,
         )  # fmt: skip
+        # predict_levels reads only the calibration and thresholds of this head.
         scorer = _headless({"level_weight": np.zeros((1, 4)), "level_bias": np.zeros(4),
                             "category_weight": np.zeros((1, 0)), "category_bias": np.zeros(0)},
                            calibration, thresholds)  # fmt: skip
@@ -191,7 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ml.writer_cv", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("recipes", nargs="+", help='e.g. \'{"name": "mlp", "hidden": 256}\'')
+    example = '{"name": "g96", "gate_grid": [0.96, 0.97], "crisis_target": 0.955}'
+    parser.add_argument("recipes", nargs="+", help=f"JSON recipes, e.g. '{example}'")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     import torch
