@@ -97,9 +97,13 @@ def test_youth_completes_a_journey_saves_a_strategy_and_opens_the_safety_plan(
     assert _serious_violations(page) == []
     page.locator("a.button >> text=Brug nu").first.click()
     slider = page.locator("input[name=mood_before]")
-    assert slider.get_attribute("type") == "range"  # upgraded by toolkit.js
+    # toolkit.js upgrades the number field to a slider once it has run; the page can be read
+    # before that, so wait for the upgrade (up to 5 s) rather than read the attribute at once.
+    from playwright.sync_api import expect
+
+    expect(slider).to_have_attribute("type", "range")
     slider.fill("3")
-    assert page.locator("output.mood-value").first.inner_text() == "3"
+    expect(page.locator("output.mood-value").first).to_have_text("3")
     assert _serious_violations(page) == []
     page.click("button >> text=Start")
     while page.locator(".use-nav a.button").count():
