@@ -530,6 +530,7 @@ def choose_operating_point(
     for lang in LANGUAGES:
         mask = langs == lang
         raw_l, truth_l = raw[mask], truth[mask]
+        # Without floors nothing counts as already found: the model-only thresholds.
         floor_l = np.zeros_like(truth_l) if floors is None else floors[mask]
         calibration[lang] = {
             level.label: fit_platt(raw_l[:, column], truth_l >= level)
@@ -541,7 +542,7 @@ def choose_operating_point(
                 calibrated_l[:, column],
                 truth_l >= level,
                 targets[level.label],
-                floor_l >= level if floors is not None else None,
+                floor_l >= level,
             )
             for column, level in enumerate(SCORED_LEVELS[:2])
         }
@@ -554,7 +555,7 @@ def choose_operating_point(
             thresholds[lang]["elevated"],
             grid=gate_grid,
             none_flagged_cap=none_flagged_cap,
-            raised=floor_l >= RiskLevel.ELEVATED if floors is not None else None,
+            raised=floor_l >= RiskLevel.ELEVATED,
         )
         if gate is not None:
             gates[lang] = gate
@@ -564,7 +565,7 @@ def choose_operating_point(
                     calibrated_l[:, 1],
                     truth_l == RiskLevel.CRISIS,
                     gate,
-                    floor_l >= RiskLevel.ELEVATED if floors is not None else None,
+                    floor_l >= RiskLevel.ELEVATED,
                 ),
             )
         # Crisis is chained to elevated (Head.levels), so its threshold is chosen among the
@@ -575,7 +576,7 @@ def choose_operating_point(
             np.where(passing, calibrated_l[:, 2], -1.0),
             crisis_rows,
             targets["crisis"] if crisis_target is None else crisis_target,
-            floor_l == RiskLevel.CRISIS if floors is not None else None,
+            floor_l == RiskLevel.CRISIS,
         )
         if thresholds[lang]["crisis"] < 0 and passing.any():  # target out of reach: keep all
             thresholds[lang]["crisis"] = float(calibrated_l[passing, 2].min())
