@@ -70,6 +70,7 @@ class Recipe:
     none_flagged_cap: float = 0.08
     crisis_target: float | None = 0.965
     floor_aware: bool = False  # ml.train --floor-aware
+    pool_layers: tuple[int, ...] = POOL_LAYERS  # ml.train --pool-layers
 
 
 def _headless(
@@ -90,12 +91,23 @@ def _headless(
 
 
 def evaluate_recipe(
-    recipe: Recipe, seed: int = FROZEN_SPLIT_SEED, rest_folds: int = 4
+    recipe: Recipe,
+    seed: int = FROZEN_SPLIT_SEED,
+    rest_folds: int = 4,
+    cache_layers: tuple[int, ...] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Held-out-writer figures per writer set and pooled over all of them."""
+    """Held-out-writer figures per writer set and pooled over all of them.
+
+    ``cache_layers`` (a superset of the recipe's layers) reads one cache embedded with those
+    layers and slices it, so recipes that differ only in their layers share one encoder pass.
+    """
     from ml.encoder import Encoder
     from ml.train import WindowCache, embed_with_cache
 
+    cache_layers = cache_layers or recipe.pool_layers
+    missing = set(recipe.pool_layers) - set(cache_layers)
+    if missing:
+        raise ValueError(f"cache layers {cache_layers} lack {sorted(missing)}")
     rows = load_corpus()
     source = {}
     for name, files in WRITER_SETS:
@@ -105,9 +117,14 @@ def evaluate_recipe(
     writer = np.array([source.get(r.text.casefold(), "") for r in rows])
     splits = np.array(corpus_split(rows, seed))
     fit_index = np.flatnonzero(splits != "test")
-    encoder = Encoder(pool_layers=POOL_LAYERS, num_threads=1)
-    cache = WindowCache(CACHE_DIR, encoder.encoder_hash, tag="-P" + "-".join(map(str, POOL_LAYERS)))
+    encoder = Encoder(pool_layers=cache_layers, num_threads=1)
+    cache = WindowCache(
+        CACHE_DIR, encoder.encoder_hash, tag="-P" + "-".join(map(str, cache_layers))
+    )
     windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed corpus")
+    if tuple(cache_layers) != tuple(recipe.pool_layers):
+        columns = layer_columns(cache_layers, recipe.pool_layers, encoder.dim // len(cache_layers))
+        windows = [w[:, columns] for w in windows]
     truth = np.array([int(r.level) for r in rows], dtype=np.int64)
     langs = np.array([r.lang for r in rows])
     kinds = np.array([r.kind for r in rows])
@@ -164,6 +181,18 @@ def evaluate_recipe(
     return results
 
 
+def layer_columns(
+    cache_layers: Sequence[int], pool_layers: Sequence[int], width: int
+) -> np.ndarray:
+    """Columns of a ``cache_layers`` embedding that hold the ``pool_layers`` embedding.
+
+    Each layer's mean pool is normalised on its own (``Encoder.embed_ids``), so a slice of a
+    wider embedding equals the narrower embedding exactly.
+    """
+    cache_layers = list(cache_layers)
+    return np.concatenate([np.arange(width) + width * cache_layers.index(k) for k in pool_layers])
+
+
 def summarise(truth: np.ndarray, predicted: np.ndarray, langs: np.ndarray) -> dict[str, float]:
     """Crisis recall per language, elevated+ recall, level-none flagged, elevated called crisis."""
     out: dict[str, float] = {}
@@ -196,17 +225,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     example = '{"name": "g96", "gate_grid": [0.96, 0.97], "crisis_target": 0.955}'
     parser.add_argument("recipes", nargs="+", help=f"JSON recipes, e.g. '{example}'")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--cache-layers",
+        default=None,
+        help="embed once with these layers (comma-separated) and slice each recipe's from them",
+    )
     args = parser.parse_args(argv)
+    cache_layers = (
+        tuple(int(k) for k in args.cache_layers.split(",")) if args.cache_layers else None
+    )
     import torch
 
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
     for text in args.recipes:
         spec = json.loads(text)
-        if "gate_grid" in spec:
-            spec["gate_grid"] = tuple(spec["gate_grid"])
+        for field in ("gate_grid", "pool_layers"):
+            if field in spec:
+                spec[field] = tuple(spec[field])
         recipe = Recipe(**spec)
-        results = evaluate_recipe(recipe)
+        results = evaluate_recipe(recipe, cache_layers=cache_layers)
         print(json.dumps({"recipe": spec, "results": results}))  # noqa: T201
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ml.train import CORPUS_FILES
-from ml.writer_cv import WRITER_SETS, summarise
+from ml.writer_cv import WRITER_SETS, layer_columns, summarise
 
 
 def test_every_writer_set_is_training_data_in_both_languages() -> None:
@@ -28,3 +28,8 @@ def test_summary_counts_crisis_misses_and_false_alarms_per_language() -> None:
     assert figures["none_flagged"] == 0.25
     assert figures["elevated_plus"] == 1.0
     assert figures["elevated_called_crisis"] == 0.5
+
+
+def test_layer_columns_pick_each_layers_block_in_the_recipes_order() -> None:
+    columns = layer_columns((2, 4, 6), (6, 2), width=3)
+    assert columns.tolist() == [6, 7, 8, 0, 1, 2]
