@@ -59,6 +59,7 @@ from ml.evaluation import (
     read_labelled_tsv,
 )
 from ml.language import LANGUAGES, detect_language
+from ml.modelview import model_view
 from ml.probe import probe_report
 from ml.types import CATEGORIES, RiskLevel
 
@@ -317,7 +318,11 @@ class WindowCache:
 def embed_with_cache(
     encoder: Encoder, texts: Sequence[str], cache: WindowCache, *, desc: str, chunk: int = 64
 ) -> list[np.ndarray]:
-    """Return the window embeddings of each text, computing only what the cache lacks."""
+    """Return the window embeddings of each text, computing only what the cache lacks.
+
+    What is embedded is the text's ``model_view``, as in production; it is also the key.
+    """
+    texts = [model_view(t).text for t in texts]
     keys = [WindowCache.key(t) for t in texts]
     missing = sorted(
         {k: t for k, t in zip(keys, texts, strict=True) if k not in cache.entries}.items()

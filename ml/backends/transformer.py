@@ -35,6 +35,7 @@ from ml.backends.lexicon import (
 from ml.encoder import Encoder, Window
 from ml.errors import BUILD_COMMAND, ModelUnavailable
 from ml.language import LANGUAGES, detect_language
+from ml.modelview import ModelView, model_view
 from ml.types import Evidence, RiskLevel, RiskScore
 
 logger = logging.getLogger("ml.backends.transformer")
@@ -284,10 +285,14 @@ class TransformerScorer:
         clean = [_clean(text) for text in texts]
         if not clean:
             return []
-        langs, windows, calibrated, levels, category_probs, best = self._best_windows(clean)
+        views = [model_view(text) for text in clean]
+        seen = [view.text for view in views]
+        langs, windows, calibrated, levels, category_probs, best = self._best_windows(seen)
         occluded: dict[int, list[Evidence]] = {}
         if self.with_evidence if occlusion is None else occlusion:
-            occluded = self._occlusion_for_held(clean, langs, windows, levels, best)
+            occluded = _to_original(
+                views, self._occlusion_for_held(seen, langs, windows, levels, best)
+            )
         results = []
         for index, text in enumerate(clean):
             row = best[index]
@@ -322,8 +327,10 @@ class TransformerScorer:
         clean = [_clean(text) for text in texts]
         if not clean:
             return []
-        langs, windows, _calibrated, levels, _probs, best = self._best_windows(clean)
-        occluded = self._occlusion_for_held(clean, langs, windows, levels, best)
+        views = [model_view(text) for text in clean]
+        seen = [view.text for view in views]
+        langs, windows, _calibrated, levels, _probs, best = self._best_windows(seen)
+        occluded = _to_original(views, self._occlusion_for_held(seen, langs, windows, levels, best))
         return [
             tuple(_merge_evidence(occluded.get(index, []), hit_evidence(match_rules(text))))
             for index, text in enumerate(clean)
@@ -399,6 +406,19 @@ def _strip_end(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end
+
+
+def _to_original(
+    views: Sequence[ModelView], evidence: dict[int, list[Evidence]]
+) -> dict[int, list[Evidence]]:
+    """Evidence found on the model's view of each text, as spans of the text itself."""
+    return {
+        index: [
+            Evidence(*views[index].span_to_original(item.start, item.end), item.weight)
+            for item in items
+        ]
+        for index, items in evidence.items()
+    }
 
 
 def _merge_evidence(model: Sequence[Evidence], rules: Sequence[Evidence]) -> list[Evidence]:

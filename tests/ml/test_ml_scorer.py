@@ -136,3 +136,31 @@ def test_embed_texts_gives_unit_vectors_that_match_across_languages() -> None:
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+REPEATED_HARMLESS = [
+    ("da", "Jeg tog bussen hjem fra træning og lavede lektier bagefter. " * 20),
+    ("en", "I took the bus home from practice and did my homework after. " * 20),
+    ("en", "It was a normal day at school and we had lunch in the canteen. " * 20),
+    ("da", "haha " * 300),
+    ("en", "a" * 2000),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), REPEATED_HARMLESS)
+def test_a_harmless_sentence_repeated_is_not_held(risk_scorer, lang: str, text: str) -> None:
+    # sammen-risk-6 called the first two crisis before the model read repeats once.
+    score = risk_scorer.score_batch([text])[0]
+    assert score.level <= RiskLevel.LOW, (lang, score)
+
+
+def test_a_risk_sentence_among_repeats_is_held_with_evidence_in_the_original(
+    risk_scorer,
+) -> None:
+    risk = "jeg har gemt pillerne og i nat tager jeg dem alle sammen."
+    text = "Jeg har det fint. " * 15 + risk + " Jeg har det fint." * 5
+    score = risk_scorer.score_batch([text])[0]
+    assert score.level >= RiskLevel.ELEVATED
+    start = text.index(risk)
+    assert any(e.start <= start + 20 and e.end >= start + 20 for e in score.evidence)
+    assert all(0 <= e.start < e.end <= len(text) for e in score.evidence)
