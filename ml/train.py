@@ -104,6 +104,8 @@ CORPUS_FILES = (
     "en_panel6.tsv",
     "da_writers7.tsv",  # six blind writers, three per language (EXPERIMENTS.md section 11)
     "en_writers7.tsv",
+    "da_blind5.tsv",  # the fifth sealed set, spent shipping sammen-risk-10 (section 12)
+    "en_blind5.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
@@ -786,6 +788,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads for embedding")
     parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR)
     parser.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR)
+    parser.add_argument(
+        "--eval-dir",
+        type=Path,
+        default=None,
+        help="sealed set to score (default ml/eval); a spent set, to regenerate a shipped card",
+    )
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--weight-decay", type=float, default=None, help="skip the search")
     parser.add_argument(
@@ -862,6 +870,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     model_version = f"{MODEL_NAME}-{args.release}"
+    rebuild_command = _rebuild_command(
+        list(sys.argv[1:] if argv is None else argv), args.corpus_files or len(CORPUS_FILES)
+    )
     rows = load_corpus(args.corpus_dir, args.corpus_files)
     if not rows:
         print("no corpus rows found", file=sys.stderr)  # noqa: T201
@@ -1072,7 +1083,11 @@ def main(argv: list[str] | None = None) -> int:
         ):
             failures.append((rows[i], RiskLevel(int(predicted_detected[i]))))
 
-    fresh = {} if args.skip_sealed else fresh_set_report(head, encoder, cache, args.seed)
+    fresh = (
+        {}
+        if args.skip_sealed
+        else fresh_set_report(head, encoder, cache, args.seed, args.eval_dir)
+    )
     if fresh:
         print("FRESH SET (sealed, ml/eval):", json.dumps(fresh["intervals"]))  # noqa: T201
 
@@ -1152,6 +1167,7 @@ def main(argv: list[str] | None = None) -> int:
             "rmhd": rmhd,
             "fresh_set": fresh,
             "model_version": model_version,
+            "rebuild_command": rebuild_command,
             "lexicon_version": LEXICON_VERSION,
             "hard_negative_weight": args.hard_negative_weight,
             "cv_folds": args.cv_folds,
@@ -1171,6 +1187,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\nwrote {args.out} in {time.perf_counter() - started:.0f} s")  # noqa: T201
     return 0
+
+
+def _rebuild_command(argv: Sequence[str], corpus_files: int) -> str:
+    """The command that rebuilds this head after more corpus files are added."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in ("--corpus-files", "--out", "--eval-dir", "--skip-sealed"):
+            skip = "=" not in arg and name != "--skip-sealed"
+            continue
+        kept.append(arg)
+    return " ".join(["python -m ml.train", f"--corpus-files {corpus_files}", *kept])
 
 
 def write_artefacts(

@@ -56,6 +56,7 @@ WRITER_SETS = (
     ("blind4", ("da_blind4.tsv", "en_blind4.tsv")),
     ("panel6", ("da_panel6.tsv", "en_panel6.tsv")),
     ("writers7", ("da_writers7.tsv", "en_writers7.tsv")),
+    ("blind5", ("da_blind5.tsv", "en_blind5.tsv")),
 )
 
 

@@ -137,3 +137,13 @@ def test_floor_aware_operating_point_keeps_the_target_for_model_and_rules_togeth
         )
         production = model_crisis | (floors[m] == 3)
         assert production[truth[m] == 3].mean() >= 0.96
+
+
+def test_the_rebuild_command_pins_the_corpus_files_and_drops_run_local_options() -> None:
+    from ml.train import _rebuild_command
+
+    argv = ["--skip-sealed", "--release", "10", "--out", "/tmp/x", "--eval-dir=/tmp/y",
+            "--corpus-files", "3", "--pool-layers", "4,8,12"]  # fmt: skip
+    assert _rebuild_command(argv, 35) == (
+        "python -m ml.train --corpus-files 35 --release 10 --pool-layers 4,8,12"
+    )
