@@ -1084,9 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append((rows[i], RiskLevel(int(predicted_detected[i]))))
 
     fresh = (
-        {}
-        if args.skip_sealed
-        else fresh_set_report(head, encoder, cache, args.seed, args.eval_dir)
+        {} if args.skip_sealed else fresh_set_report(head, encoder, cache, args.seed, args.eval_dir)
     )
     if fresh:
         print("FRESH SET (sealed, ml/eval):", json.dumps(fresh["intervals"]))  # noqa: T201

@@ -142,7 +142,7 @@ def test_floor_aware_operating_point_keeps_the_target_for_model_and_rules_togeth
 def test_the_rebuild_command_pins_the_corpus_files_and_drops_run_local_options() -> None:
     from ml.train import _rebuild_command
 
-    argv = ["--skip-sealed", "--release", "10", "--out", "/tmp/x", "--eval-dir=/tmp/y",
+    argv = ["--skip-sealed", "--release", "10", "--out", "out", "--eval-dir=spent",
             "--corpus-files", "3", "--pool-layers", "4,8,12"]  # fmt: skip
     assert _rebuild_command(argv, 35) == (
         "python -m ml.train --corpus-files 35 --release 10 --pool-layers 4,8,12"
