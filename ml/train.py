@@ -106,6 +106,8 @@ CORPUS_FILES = (
     "en_writers7.tsv",
     "da_blind5.tsv",  # the fifth sealed set, spent shipping sammen-risk-10 (section 12)
     "en_blind5.tsv",
+    "da_nonprose8.tsv",  # number strings, mash, lists, links, emoji (EXPERIMENTS.md section 13)
+    "en_nonprose8.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
