@@ -33,6 +33,7 @@ import io
 import json
 import logging
 import math
+import os
 import random
 import subprocess
 import sys
@@ -217,10 +218,14 @@ def write_frozen_split(rows: Sequence[LabelledText], splits: Sequence[str], path
     """
     recorded = load_frozen_split(path)
     recorded.update(zip((row.group for row in rows), splits, strict=True))
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    # Written aside and moved into place, so a second run reading it never sees half a file
+    # (two runs at once once recorded a torn line as a group with the split "None").
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
         handle.write("group\tsplit\n")
         for group in sorted(recorded):
             handle.write(f"{group}\t{recorded[group]}\n")
+    temporary.replace(path)
 
 
 def _hashed_split(group: str, seed: int) -> str:
