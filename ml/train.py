@@ -831,7 +831,8 @@ def main(argv: list[str] | None = None) -> int:
         "--rmhd-suicidewatch-level",
         type=int,
         default=int(RiskLevel.ELEVATED),
-        help="level RMHD SuicideWatch training posts get (2 elevated, 3 crisis)",
+        help="level RMHD SuicideWatch training posts get (2 elevated, 3 crisis; -1: train on "
+        "the other subreddits only)",
     )
     parser.add_argument(
         "--elevated-crisis-target",
@@ -915,9 +916,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         rmhd_train = rmhd_author_split(posts, args.seed) & (args.rmhd_train_weight > 0)
     rmhd_subreddits = [p["subreddit"].lower() for p in posts]
+    controls_only = args.rmhd_suicidewatch_level < 0  # SuicideWatch never trained on
+    if controls_only:
+        rmhd_train &= np.array([name != "suicidewatch" for name in rmhd_subreddits], dtype=bool)
     rmhd_levels = np.array(
         [
-            RiskLevel(args.rmhd_suicidewatch_level) if name == "suicidewatch"
+            RiskLevel(max(0, args.rmhd_suicidewatch_level)) if name == "suicidewatch"
             else RiskLevel.NONE if name in RMHD_NON_MENTAL_HEALTH
             else RiskLevel.LOW
             for name in rmhd_subreddits
@@ -1111,7 +1115,11 @@ def main(argv: list[str] | None = None) -> int:
             "per_control_subreddit": args.rmhd_per_control or 260,
             "trained_on_rmhd": bool(rmhd_train.any()),
             "rmhd_train_weight": args.rmhd_train_weight,
-            "rmhd_suicidewatch_level": RiskLevel(args.rmhd_suicidewatch_level).label,
+            "rmhd_suicidewatch_level": (
+                "not trained on"
+                if args.rmhd_suicidewatch_level < 0
+                else RiskLevel(args.rmhd_suicidewatch_level).label
+            ),
             "heldout_posts": int(held.sum()),
             "heldout_suicidewatch_posts": int(labels[held].sum()),
             "auroc_elevated_plus_score": round(auroc(labels[held], rmhd_raw[held, 1]), 4),
