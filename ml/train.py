@@ -109,6 +109,8 @@ CORPUS_FILES = (
     "en_blind5.tsv",
     "da_nonprose8.tsv",  # number strings, mash, lists, links, emoji (EXPERIMENTS.md section 13)
     "en_nonprose8.tsv",
+    "da_blind6.tsv",  # the sixth sealed set, spent rejecting risk-12 (EXPERIMENTS.md section 14)
+    "en_blind6.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.

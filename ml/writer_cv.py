@@ -57,6 +57,7 @@ WRITER_SETS = (
     ("panel6", ("da_panel6.tsv", "en_panel6.tsv")),
     ("writers7", ("da_writers7.tsv", "en_writers7.tsv")),
     ("blind5", ("da_blind5.tsv", "en_blind5.tsv")),
+    ("blind6", ("da_blind6.tsv", "en_blind6.tsv")),
 )
 
 
