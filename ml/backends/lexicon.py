@@ -20,7 +20,7 @@ from ml.textnorm import Token, normalise_phrase, tokenize
 from ml.types import Evidence, RiskLevel, RiskScore
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-RULES_VERSION = 3
+RULES_VERSION = 4
 LEXICON_VERSION = f"lexicon-{RULES_VERSION}"
 LANGUAGES = ("da", "en")
 MAX_GAP_WORDS = 1  # extra words allowed between the words of a phrase

@@ -58,7 +58,7 @@ def test_lexicon_score_cli_answers_every_line() -> None:
     result = run_ml("--scorer", "lexicon", "score", stdin=BAD_AND_GOOD_LINES)
     assert result.returncode == 0, result.stderr
     results = _check_contract(result.stdout)
-    assert results[0]["model_version"] == "lexicon-3"
+    assert results[0]["model_version"] == "lexicon-4"
     assert results[0]["evidence"] == [[8, 25]]
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from ml import load_scorer
-from ml.backends.lexicon import LexiconScorer, match_rules
+from ml.backends.lexicon import LexiconScorer, match_rules, rule_floor
 from ml.textnorm import normalise_with_offsets, tokenize
 from ml.types import RiskLevel
 
@@ -125,9 +125,40 @@ def test_lexicon_runs_without_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "lexicon-3"
+    assert result.stdout.strip() == "lexicon-4"
 
 
 def test_load_scorer_rejects_unknown_names() -> None:
     with pytest.raises(ValueError, match="unknown risk scorer"):
         load_scorer("magic")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "min lillesøster har drukket sig så fuld at hun ligger og ryster og svarer ikke",
+        "jeg kan ikke vække ham, han har taget alle pillerne",
+        "har blødt igennem to håndklæder nu og det stopper ikke",
+        "my friend took something at the party and now she's unresponsive",
+        "he drank a whole bottle and he won't wake up",
+        "it's bleeding through the towel",
+    ],
+)
+def test_a_medical_emergency_after_taking_something_or_bleeding_pages(text: str) -> None:
+    # Lexicon 4: blind posts like these were scored none by the model (EXPERIMENTS.md 14).
+    assert rule_floor(match_rules(text)) == RiskLevel.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bled through my jeans in maths, so embarrassing",
+        "har blødt igennem mine bukser i skolen",
+        "han har drukket lidt til festen og svarer ikke på snap",
+        "I drank way too much last night, I won't wake up before noon lol",
+        "my nose is bleeding and my brother won't stop laughing",
+        "my lips are blue from the cold lol",
+    ],
+)
+def test_periods_hangovers_and_nosebleeds_raise_nothing(text: str) -> None:
+    assert rule_floor(match_rules(text)) == RiskLevel.NONE

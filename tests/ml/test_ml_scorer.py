@@ -57,7 +57,7 @@ def test_every_score_carries_the_model_version(risk_scorer) -> None:
     score = risk_scorer.score_batch(["hej"])[0]
     assert score.model_version == risk_scorer.model_version
     assert score.model_version.startswith("sammen-risk-")
-    assert score.model_version.endswith("+lexicon-3")
+    assert score.model_version.endswith("+lexicon-4")
 
 
 def test_rule_floor_raises_what_the_model_misses(risk_scorer, monkeypatch) -> None:
