@@ -260,9 +260,9 @@ def _fresh_set_lines(metrics: Mapping[str, Any]) -> list[str]:
     return [
         "## Sealed fresh set (`ml/eval`, production path)",
         "",
-        f"{fresh['rows']} posts written blind on 2026-11-22 and never trained on or used to",
-        "choose a threshold or rule (`ml/eval/README.md`). The test split above has been",
-        "read by earlier release decisions; this set has not.",
+        f"{fresh['rows']} posts ({', '.join(fresh.get('files', [])) or 'ml/eval'}) written blind",
+        "and never trained on or used to choose a threshold or rule (`ml/eval/README.md`).",
+        "The test split above has been read by earlier release decisions; this set has not.",
         "",
         *_interval_table(fresh["intervals"]),
         "",

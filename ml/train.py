@@ -111,6 +111,8 @@ CORPUS_FILES = (
     "en_nonprose8.tsv",
     "da_blind6.tsv",  # the sixth sealed set, spent rejecting risk-12 (EXPERIMENTS.md section 14)
     "en_blind6.tsv",
+    "da_blind7.tsv",  # the seventh sealed set, spent shipping lexicon 4 (EXPERIMENTS.md section 15)
+    "en_blind7.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
@@ -627,11 +629,8 @@ def fresh_set_report(
     The set was written blind and is never trained on or used to choose anything; it is
     the one held-out sample no earlier release decision has looked at (ml/eval/README.md).
     """
-    rows = [
-        row
-        for path in sorted((eval_dir or EVAL_DIR).glob("*.tsv"))
-        for row in read_labelled_tsv(path)
-    ]
+    paths = sorted((eval_dir or EVAL_DIR).glob("*.tsv"))
+    rows = [row for path in paths for row in read_labelled_tsv(path)]
     if not rows:
         return {}
     windows = embed_with_cache(encoder, [r.text for r in rows], cache, desc="embed fresh set")
@@ -646,6 +645,7 @@ def fresh_set_report(
     elevated = truth == RiskLevel.ELEVATED
     return {
         "rows": len(rows),
+        "files": [path.name for path in paths],
         "report": report.as_dict(),
         "intervals": headline_metrics(truth, predicted, langs, groups, seed),
         "elevated_called_crisis": int((predicted[elevated] == RiskLevel.CRISIS).sum()),

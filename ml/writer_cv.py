@@ -58,6 +58,7 @@ WRITER_SETS = (
     ("writers7", ("da_writers7.tsv", "en_writers7.tsv")),
     ("blind5", ("da_blind5.tsv", "en_blind5.tsv")),
     ("blind6", ("da_blind6.tsv", "en_blind6.tsv")),
+    ("blind7", ("da_blind7.tsv", "en_blind7.tsv")),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -71,12 +72,18 @@ def redis_url() -> str:
 
 @pytest.fixture
 def redis_channel_layers(redis_url: str, settings: Any) -> Iterator[dict[str, Any]]:
-    """Point the default channel layer at real Redis for one test."""
+    """Point the default channel layer at real Redis for one test.
+
+    Each test gets its own key prefix, so two test runs sharing one Redis (a developer's run
+    beside CI) cannot deliver each other's group messages.
+    """
     from channels.layers import channel_layers
 
     from config.settings import redis_channel_layer
 
-    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}
+    layer = redis_channel_layer(redis_url)
+    layer["CONFIG"]["prefix"] = f"asgi-test-{uuid.uuid4().hex[:12]}"  # type: ignore[index]
+    settings.CHANNEL_LAYERS = {"default": layer}
     channel_layers.backends.clear()
     yield settings.CHANNEL_LAYERS
     channel_layers.backends.clear()
