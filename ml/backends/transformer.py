@@ -234,11 +234,15 @@ class TransformerScorer:
         return windows, calibrated, levels, self.head.category_probs(embeddings)
 
     def _best_windows(
-        self, clean: Sequence[str]
+        self, views: Sequence[ModelView]
     ) -> tuple[list[str], list[Window], np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
-        """Languages, windows and per-window results, and each text's highest-scoring window."""
-        langs = [detect_language(text) for text in clean]
-        windows, calibrated, levels, category_probs = self._window_results(clean, langs)
+        """Languages, windows and per-window results, and each text's highest-scoring window.
+
+        Windows and their spans belong to each text's model view, not to the text itself.
+        """
+        seen = [view.text for view in views]
+        langs = [detect_language(text) for text in seen]
+        windows, calibrated, levels, category_probs = self._window_results(seen, langs)
         best: dict[int, int] = {}
         for row, window in enumerate(windows):
             current = best.get(window.text_index)
@@ -253,7 +257,7 @@ class TransformerScorer:
 
     def _occlusion_for_held(
         self,
-        clean: Sequence[str],
+        views: Sequence[ModelView],
         langs: Sequence[str],
         windows: Sequence[Window],
         levels: np.ndarray,
@@ -267,10 +271,17 @@ class TransformerScorer:
         """
         held = [
             (index, windows[best[index]], langs[index], RiskLevel(int(levels[best[index]])))
-            for index in range(len(clean))
+            for index in range(len(views))
             if levels[best[index]] >= RiskLevel.ELEVATED
         ]
-        return self._occlusion_batch(clean, held)
+        found = self._occlusion_batch([view.text for view in views], held)
+        return {  # spans of the view, mapped back to the text the moderator sees
+            index: [
+                Evidence(*views[index].span_to_original(item.start, item.end), item.weight)
+                for item in items
+            ]
+            for index, items in found.items()
+        }
 
     def score_batch(
         self, texts: Sequence[str], *, occlusion: bool | None = None
@@ -286,13 +297,10 @@ class TransformerScorer:
         if not clean:
             return []
         views = [model_view(text) for text in clean]
-        seen = [view.text for view in views]
-        langs, windows, calibrated, levels, category_probs, best = self._best_windows(seen)
+        langs, windows, calibrated, levels, category_probs, best = self._best_windows(views)
         occluded: dict[int, list[Evidence]] = {}
         if self.with_evidence if occlusion is None else occlusion:
-            occluded = _to_original(
-                views, self._occlusion_for_held(seen, langs, windows, levels, best)
-            )
+            occluded = self._occlusion_for_held(views, langs, windows, levels, best)
         results = []
         for index, text in enumerate(clean):
             row = best[index]
@@ -328,9 +336,8 @@ class TransformerScorer:
         if not clean:
             return []
         views = [model_view(text) for text in clean]
-        seen = [view.text for view in views]
-        langs, windows, _calibrated, levels, _probs, best = self._best_windows(seen)
-        occluded = _to_original(views, self._occlusion_for_held(seen, langs, windows, levels, best))
+        langs, windows, _calibrated, levels, _probs, best = self._best_windows(views)
+        occluded = self._occlusion_for_held(views, langs, windows, levels, best)
         return [
             tuple(_merge_evidence(occluded.get(index, []), hit_evidence(match_rules(text))))
             for index, text in enumerate(clean)
@@ -406,19 +413,6 @@ def _strip_end(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end
-
-
-def _to_original(
-    views: Sequence[ModelView], evidence: dict[int, list[Evidence]]
-) -> dict[int, list[Evidence]]:
-    """Evidence found on the model's view of each text, as spans of the text itself."""
-    return {
-        index: [
-            Evidence(*views[index].span_to_original(item.start, item.end), item.weight)
-            for item in items
-        ]
-        for index, items in evidence.items()
-    }
 
 
 def _merge_evidence(model: Sequence[Evidence], rules: Sequence[Evidence]) -> list[Evidence]:
