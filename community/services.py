@@ -170,6 +170,22 @@ def _check_topic(topic: str | None) -> str | None:
     return topic
 
 
+def _save_new(*, now: Any = None, staff_reply: bool = False, **fields: Any) -> Post:
+    """Validate and save a new post or comment.
+
+    Youths' writing waits PENDING for screening; a staff reply is published at once.
+    """
+    now = now or timezone.now()
+    if staff_reply:
+        state = {"is_staff_reply": True, "status": Post.Status.PUBLISHED, "published_at": now}
+    else:
+        state = {"status": Post.Status.PENDING, "pending_since": now}
+    post = Post(created_at=now, **state, **fields)
+    post.full_clean()
+    post.save()
+    return post
+
+
 def post_create(
     *,
     author: Any,
@@ -193,19 +209,9 @@ def post_create(
         raise ValidationError({"kind": "unknown kind"})
     with transaction.atomic():
         limits.check_rate(author=author, is_comment=False, body=body, now=now)
-        now = now or timezone.now()
-        post = Post(
-            space=space,
-            author=author,
-            body=body,
-            content_warning_topic=topic,
-            kind=kind,
-            status=Post.Status.PENDING,
-            created_at=now,
-            pending_since=now,
+        post = _save_new(
+            space=space, author=author, body=body, content_warning_topic=topic, kind=kind, now=now
         )
-        post.full_clean()
-        post.save()
         if kind == Post.Kind.TALK_IT_OUT:
             TalkItOut.objects.create(post=post)
         _request_screening_on_commit(post.pk)
@@ -232,18 +238,9 @@ def comment_create(*, author: Any, parent: Post, body: str, now: Any = None) -> 
                     "talk_not_open", _("Snak det ud er ikke åben for forslag lige nu.")
                 )
         limits.check_rate(author=author, is_comment=True, body=body, now=now)
-        now = now or timezone.now()
-        comment = Post(
-            space_id=parent.space_id,
-            author=author,
-            parent=parent,
-            body=body,
-            status=Post.Status.PENDING,
-            created_at=now,
-            pending_since=now,
+        comment = _save_new(
+            space_id=parent.space_id, author=author, parent=parent, body=body, now=now
         )
-        comment.full_clean()
-        comment.save()
         _request_screening_on_commit(comment.pk)
     logger.info("community.comment.created", extra={"post_id": comment.pk})
     return comment
@@ -440,19 +437,9 @@ def staff_reply_create(*, post: Post, author: Any, body: str) -> Post:
         parent = _lock_post(parent)
         if parent.status == Post.Status.REMOVED:
             raise CommunityError("removed", _("Opslaget er fjernet."))
-        now = timezone.now()
-        reply = Post(
-            space_id=parent.space_id,
-            author=author,
-            parent=parent,
-            body=body,
-            is_staff_reply=True,
-            status=Post.Status.PUBLISHED,
-            created_at=now,
-            published_at=now,
+        reply = _save_new(
+            space_id=parent.space_id, author=author, parent=parent, body=body, staff_reply=True
         )
-        reply.full_clean()
-        reply.save()
         _publish_event_for(reply)
     logger.info("community.staff_reply.created", extra={"post_id": reply.pk, "actor_id": author.pk})
     return reply
