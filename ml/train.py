@@ -728,6 +728,62 @@ def rmhd_author_split(posts: Sequence[dict[str, str]], seed: int) -> np.ndarray:
     return np.array([(p.get("author") or p["post"][:80]) in training for p in posts], dtype=bool)
 
 
+def rmhd_training_levels(
+    subreddits: Sequence[str], suicidewatch_level: int, mental_health_level: int
+) -> np.ndarray:
+    """The level each RMHD post trains as; -1 means the post is never trained on.
+
+    The non-mental-health subreddits are always level none (ordinary text). SuicideWatch and
+    the other mental-health subreddits (depression, bpd, lonely, ...) take the given levels:
+    their posts mix levels by Sammen's scale, so either can be left out with -1.
+    """
+    return np.array(
+        [
+            suicidewatch_level if name == "suicidewatch"
+            else int(RiskLevel.NONE) if name in RMHD_NON_MENTAL_HEALTH
+            else mental_health_level
+            for name in subreddits
+        ],
+        dtype=np.int64,
+    )  # fmt: skip
+
+
+def rmhd_training_rows(
+    windows: Sequence[np.ndarray],
+    levels: np.ndarray,
+    train: np.ndarray,
+    weight: float,
+    total: float,
+) -> tuple[np.ndarray, ...]:
+    """Head rows for the RMHD posts marked ``train``, as ``stack_windows`` returns them.
+
+    Each mapped level's posts together weigh ``weight * total`` (``total``: corpus texts in the
+    fit), split evenly over its posts and over each post's windows. No category targets (the
+    caller masks the category loss for these rows). Empty when no post is marked.
+    """
+    index = np.flatnonzero(train)
+    if not len(index) or weight <= 0:
+        return ()
+    counts = np.bincount(levels[index], minlength=len(RiskLevel))
+    features, row_levels, weights = [], [], []
+    for i in index.tolist():
+        w = windows[i]
+        features.append(w)
+        row_levels.extend([levels[i]] * len(w))
+        weights.extend([weight / counts[levels[i]] / len(w)] * len(w))
+    n = sum(len(f) for f in features)
+    return (
+        np.concatenate(features),
+        np.array(row_levels),
+        np.zeros((n, len(CATEGORIES)), dtype=np.float32),
+        np.array(weights) * total,
+    )
+
+
+def _level_name(level: int) -> str:
+    return "not trained on" if level < 0 else RiskLevel(level).label
+
+
 # ------------------------------------------------------------------------------- main
 def _metric_recall(
     truth: np.ndarray,
@@ -837,6 +893,13 @@ def main(argv: list[str] | None = None) -> int:
         "the other subreddits only)",
     )
     parser.add_argument(
+        "--rmhd-mental-health-level",
+        type=int,
+        default=int(RiskLevel.LOW),
+        help="level the other mental-health subreddits' training posts get (-1: never trained "
+        "on, so only the non-mental-health subreddits train, as level none)",
+    )
+    parser.add_argument(
         "--elevated-crisis-target",
         type=float,
         default=RECALL_TARGETS["crisis"] + THRESHOLD_MARGIN / 2,
@@ -918,37 +981,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         rmhd_train = rmhd_author_split(posts, args.seed) & (args.rmhd_train_weight > 0)
     rmhd_subreddits = [p["subreddit"].lower() for p in posts]
-    controls_only = args.rmhd_suicidewatch_level < 0  # SuicideWatch never trained on
-    if controls_only:
-        rmhd_train &= np.array([name != "suicidewatch" for name in rmhd_subreddits], dtype=bool)
-    rmhd_levels = np.array(
-        [
-            RiskLevel(max(0, args.rmhd_suicidewatch_level)) if name == "suicidewatch"
-            else RiskLevel.NONE if name in RMHD_NON_MENTAL_HEALTH
-            else RiskLevel.LOW
-            for name in rmhd_subreddits
-        ],
-        dtype=np.int64,
-    )  # fmt: skip
+    rmhd_levels = rmhd_training_levels(
+        rmhd_subreddits, args.rmhd_suicidewatch_level, args.rmhd_mental_health_level
+    )
+    rmhd_train &= rmhd_levels >= 0  # a subreddit mapped to -1 is never trained on
+    rmhd_mental_health = np.array(
+        [name != "suicidewatch" and name not in RMHD_NON_MENTAL_HEALTH for name in rmhd_subreddits],
+        dtype=bool,
+    )
 
     def stack_rmhd(total: float) -> tuple[np.ndarray, ...]:
-        """RMHD training-half windows; each mapped level weighs ``rmhd_train_weight`` cells."""
-        index = np.flatnonzero(rmhd_train)
-        if not len(index):
-            return ()
-        counts = np.bincount(rmhd_levels[index], minlength=len(RiskLevel))
-        features, levels, weights = [], [], []
-        for i in index:
-            w = rmhd_windows[i]
-            features.append(w)
-            levels.extend([rmhd_levels[i]] * len(w))
-            weights.extend([args.rmhd_train_weight / counts[rmhd_levels[i]] / len(w)] * len(w))
-        n = sum(len(f) for f in features)
-        return (
-            np.concatenate(features),
-            np.array(levels),
-            np.zeros((n, len(CATEGORIES)), dtype=np.float32),
-            np.array(weights) * total,
+        return rmhd_training_rows(
+            rmhd_windows, rmhd_levels, rmhd_train, args.rmhd_train_weight, total
         )
 
     def fit(index: np.ndarray, decay: float, *, with_rmhd: bool = True) -> dict[str, np.ndarray]:
@@ -1117,11 +1161,8 @@ def main(argv: list[str] | None = None) -> int:
             "per_control_subreddit": args.rmhd_per_control or 260,
             "trained_on_rmhd": bool(rmhd_train.any()),
             "rmhd_train_weight": args.rmhd_train_weight,
-            "rmhd_suicidewatch_level": (
-                "not trained on"
-                if args.rmhd_suicidewatch_level < 0
-                else RiskLevel(args.rmhd_suicidewatch_level).label
-            ),
+            "rmhd_suicidewatch_level": _level_name(args.rmhd_suicidewatch_level),
+            "rmhd_mental_health_level": _level_name(args.rmhd_mental_health_level),
             "heldout_posts": int(held.sum()),
             "heldout_suicidewatch_posts": int(labels[held].sum()),
             "auroc_elevated_plus_score": round(auroc(labels[held], rmhd_raw[held, 1]), 4),
@@ -1135,10 +1176,10 @@ def main(argv: list[str] | None = None) -> int:
             # SuicideWatch against the mental-health subreddits (depression, bpd, lonely, ...,
             # whose posts Sammen would often hold as elevated) and against the others.
             "auroc_crisis_score_vs_mental_health": _auroc_against(
-                labels, rmhd_raw[:, 2], held, rmhd_levels == RiskLevel.LOW
+                labels, rmhd_raw[:, 2], held, rmhd_mental_health
             ),
             "auroc_crisis_score_vs_non_mental_health": _auroc_against(
-                labels, rmhd_raw[:, 2], held, rmhd_levels == RiskLevel.NONE
+                labels, rmhd_raw[:, 2], held, ~rmhd_mental_health
             ),
             "without_rmhd_training": {
                 "auroc_elevated_plus_score_heldout": round(

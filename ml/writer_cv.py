@@ -27,7 +27,8 @@ import numpy as np
 
 from ml.backends.lexicon import match_rules, rule_floor
 from ml.backends.transformer import Head
-from ml.evaluation import read_labelled_tsv
+from ml.encoder import Encoder
+from ml.evaluation import auroc, read_labelled_tsv
 from ml.language import LANGUAGES
 from ml.train import (
     CACHE_DIR,
@@ -37,11 +38,18 @@ from ml.train import (
     POOL_LAYERS,
     Calibration,
     Thresholds,
+    WindowCache,
     assign_folds,
     choose_operating_point,
     corpus_split,
+    embed_with_cache,
+    fetch_rmhd,
     load_corpus,
     predict_levels,
+    rmhd_author_split,
+    rmhd_sample,
+    rmhd_training_levels,
+    rmhd_training_rows,
     stack_windows,
     text_scores,
     train_head,
@@ -74,6 +82,11 @@ class Recipe:
     crisis_target: float | None = 0.965
     floor_aware: bool = False  # ml.train --floor-aware
     pool_layers: tuple[int, ...] = POOL_LAYERS  # ml.train --pool-layers
+    # RMHD training rows, as ml.train's --rmhd-* options (weight 0: none).
+    rmhd_train_weight: float = 0.0
+    rmhd_suicidewatch_level: int = int(RiskLevel.ELEVATED)
+    rmhd_mental_health_level: int = int(RiskLevel.LOW)
+    rmhd_per_control: int = 40
 
 
 def _headless(
@@ -104,9 +117,6 @@ def evaluate_recipe(
     ``cache_layers`` (a superset of the recipe's layers) reads one cache embedded with those
     layers and slices it, so recipes that differ only in their layers share one encoder pass.
     """
-    from ml.encoder import Encoder
-    from ml.train import WindowCache, embed_with_cache
-
     cache_layers = cache_layers or recipe.pool_layers
     missing = set(recipe.pool_layers) - set(cache_layers)
     if missing:
@@ -142,12 +152,18 @@ def evaluate_recipe(
     rest = fit_index[writer[fit_index] == ""]
     fold[rest] = len(names) + assign_folds([rows[i] for i in rest], rest_folds, seed)
 
+    rmhd = _RmhdRows(recipe, seed, encoder, cache, cache_layers)
+
     def fit(index: np.ndarray) -> dict[str, np.ndarray]:
-        return train_head(
-            *stack_windows(index, windows, truth, langs, kinds, category_matrix,
-                           recipe.hard_negative_weight),
-            weight_decay=recipe.weight_decay, seed=seed,
-        )  # fmt: skip
+        corpus_part = stack_windows(
+            index, windows, truth, langs, kinds, category_matrix, recipe.hard_negative_weight
+        )
+        rmhd_part = rmhd.training_rows(float(len(index)))
+        if not rmhd_part:
+            return train_head(*corpus_part, weight_decay=recipe.weight_decay, seed=seed)
+        mask = np.concatenate([np.ones(len(corpus_part[0])), np.zeros(len(rmhd_part[0]))])
+        merged = [np.concatenate([a, b]) for a, b in zip(corpus_part, rmhd_part, strict=True)]
+        return train_head(*merged, weight_decay=recipe.weight_decay, seed=seed, category_mask=mask)
 
     raw = np.zeros((len(rows), 3))
     for k in range(len(names) + rest_folds):
@@ -181,7 +197,53 @@ def evaluate_recipe(
     results["pooled"] = summarise(
         np.concatenate(pooled_truth), np.concatenate(pooled_predicted), np.concatenate(pooled_langs)
     )
+    results["rmhd"] = rmhd.heldout_auroc(_headless(fit(fit_index), {}, {}))
     return results
+
+
+class _RmhdRows:
+    """The RMHD sample as ``ml.train`` uses it: training rows from half of its authors (when
+    the recipe trains on it) and the external check on the other half."""
+
+    def __init__(
+        self,
+        recipe: Recipe,
+        seed: int,
+        encoder: Encoder,
+        cache: WindowCache,
+        cache_layers: tuple[int, ...],
+    ) -> None:
+        posts = rmhd_sample(fetch_rmhd(CACHE_DIR), recipe.rmhd_per_control, seed)
+        windows = embed_with_cache(encoder, [p["post"] for p in posts], cache, desc="embed RMHD")
+        if tuple(cache_layers) != tuple(recipe.pool_layers):
+            columns = layer_columns(
+                cache_layers, recipe.pool_layers, encoder.dim // len(cache_layers)
+            )
+            windows = [w[:, columns] for w in windows]
+        subreddits = [p["subreddit"].lower() for p in posts]
+        self.windows = windows
+        self.levels = rmhd_training_levels(
+            subreddits, recipe.rmhd_suicidewatch_level, recipe.rmhd_mental_health_level
+        )
+        self.weight = recipe.rmhd_train_weight
+        self.train = rmhd_author_split(posts, seed) & (self.weight > 0) & (self.levels >= 0)
+        self.heldout = ~rmhd_author_split(posts, seed)
+        self.suicidewatch = np.array([name == "suicidewatch" for name in subreddits], dtype=int)
+
+    def training_rows(self, total: float) -> tuple[np.ndarray, ...]:
+        return rmhd_training_rows(self.windows, self.levels, self.train, self.weight, total)
+
+    def heldout_auroc(self, head: Head) -> dict[str, float]:
+        """SuicideWatch against the rest on the held-out authors, by P(elevated+) and P(crisis).
+
+        Always the held-out half, trained on or not, so recipes compare on the same posts.
+        """
+        raw = text_scores(head, [self.windows[i] for i in np.flatnonzero(self.heldout)])
+        labels = self.suicidewatch[self.heldout]
+        return {
+            "auroc_elevated_plus": round(auroc(labels, raw[:, 1]), 4),
+            "auroc_crisis": round(auroc(labels, raw[:, 2]), 4),
+        }
 
 
 def layer_columns(
@@ -197,7 +259,8 @@ def layer_columns(
 
 
 def summarise(truth: np.ndarray, predicted: np.ndarray, langs: np.ndarray) -> dict[str, float]:
-    """Crisis recall per language, elevated+ recall, level-none flagged, elevated called crisis."""
+    """Crisis recall per language, elevated+ recall, level-none flagged, elevated called crisis,
+    and the share of crisis posts no human would see (below elevated)."""
     out: dict[str, float] = {}
     for lang in LANGUAGES:
         m = langs == lang
@@ -212,6 +275,8 @@ def summarise(truth: np.ndarray, predicted: np.ndarray, langs: np.ndarray) -> di
     out["elevated_called_crisis"] = _share(
         predicted[truth == RiskLevel.ELEVATED] == RiskLevel.CRISIS
     )
+    # The misses that matter most: crisis posts below elevated are published, unseen.
+    out["crisis_unseen"] = _share(predicted[truth == RiskLevel.CRISIS] < RiskLevel.ELEVATED)
     out["crisis_support"] = float((truth == RiskLevel.CRISIS).sum())
     return {k: round(v, 4) for k, v in out.items()}
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ml.errors import ModelUnavailable
-from ml.train import rmhd_author_split, train_head
+from ml.train import rmhd_author_split, rmhd_training_levels, rmhd_training_rows, train_head
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "ml" / "model"
 
@@ -22,6 +22,28 @@ def test_rmhd_split_is_by_author_seeded_and_about_half() -> None:
     held_authors = {p["author"] for p, t in zip(posts, first, strict=True) if not t}
     assert not training_authors & held_authors  # no author straddles the halves
     assert len(training_authors) == 25
+
+
+def test_rmhd_levels_map_subreddits_and_minus_one_leaves_them_out() -> None:
+    subreddits = ["suicidewatch", "depression", "personalfinance", "lonely", "teaching"]
+    assert rmhd_training_levels(subreddits, 2, 1).tolist() == [2, 1, 0, 1, 0]
+    # ordinary text only: SuicideWatch and the mental-health subreddits are never trained on
+    assert rmhd_training_levels(subreddits, -1, -1).tolist() == [-1, -1, 0, -1, 0]
+
+
+def test_rmhd_rows_weigh_each_level_evenly_over_posts_and_windows() -> None:
+    windows = [np.ones((2, 3)), np.ones((1, 3)), np.ones((1, 3)), np.ones((4, 3))]
+    levels = np.array([0, 0, 1, -1])
+    train = np.array([True, True, True, False])
+    features, row_levels, categories, weights = rmhd_training_rows(
+        windows, levels, train, weight=2.0, total=10.0
+    )
+    assert features.shape == (4, 3)  # the untrained post adds no rows
+    assert row_levels.tolist() == [0, 0, 0, 1]
+    assert not categories.any()
+    # level none: two posts share 2 * 10; the first post's two windows share its half
+    assert weights.tolist() == pytest.approx([5.0, 5.0, 10.0, 20.0])
+    assert rmhd_training_rows(windows, levels, np.zeros(4, dtype=bool), 2.0, 10.0) == ()
 
 
 def test_category_mask_keeps_unlabelled_rows_out_of_the_category_head() -> None:

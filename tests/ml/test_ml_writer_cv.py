@@ -28,6 +28,8 @@ def test_summary_counts_crisis_misses_and_false_alarms_per_language() -> None:
     assert figures["none_flagged"] == 0.25
     assert figures["elevated_plus"] == 1.0
     assert figures["elevated_called_crisis"] == 0.5
+    assert figures["crisis_unseen"] == 0.0  # the missed one is still elevated, so held
+    assert summarise(truth, np.where(truth == 3, 1, predicted), langs)["crisis_unseen"] == 1.0
 
 
 def test_layer_columns_pick_each_layers_block_in_the_recipes_order() -> None:
