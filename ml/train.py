@@ -113,6 +113,8 @@ CORPUS_FILES = (
     "en_blind6.tsv",
     "da_blind7.tsv",  # the seventh sealed set, spent shipping lexicon 4 (EXPERIMENTS.md section 15)
     "en_blind7.tsv",
+    "da_focus9.tsv",  # veiled goodbyes and their look-alikes, two blind writers (section 16)
+    "en_focus9.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.

@@ -67,6 +67,7 @@ WRITER_SETS = (
     ("blind5", ("da_blind5.tsv", "en_blind5.tsv")),
     ("blind6", ("da_blind6.tsv", "en_blind6.tsv")),
     ("blind7", ("da_blind7.tsv", "en_blind7.tsv")),
+    ("focus9", ("da_focus9.tsv", "en_focus9.tsv")),
 )
 
 
