@@ -115,6 +115,8 @@ CORPUS_FILES = (
     "en_blind7.tsv",
     "da_focus9.tsv",  # veiled goodbyes and their look-alikes, two blind writers (section 16)
     "en_focus9.tsv",
+    "da_blind8.tsv",  # the eighth sealed set, spent shipping sammen-risk-13 (section 16)
+    "en_blind8.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.

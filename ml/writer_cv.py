@@ -68,6 +68,7 @@ WRITER_SETS = (
     ("blind6", ("da_blind6.tsv", "en_blind6.tsv")),
     ("blind7", ("da_blind7.tsv", "en_blind7.tsv")),
     ("focus9", ("da_focus9.tsv", "en_focus9.tsv")),
+    ("blind8", ("da_blind8.tsv", "en_blind8.tsv")),
 )
 
 

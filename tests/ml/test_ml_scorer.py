@@ -164,3 +164,19 @@ def test_a_risk_sentence_among_repeats_is_held_with_evidence_in_the_original(
     start = text.index(risk)
     assert any(e.start <= start + 20 and e.end >= start + 20 for e in score.evidence)
     assert all(0 <= e.start < e.end <= len(text) for e in score.evidence)
+
+
+# Posts that are not prose must not page a human. Known failures, not tested: sammen-risk-13
+# calls a list of the numbers 0-30 and "asdfghjkl qwertyuiop zxcvbnm" crisis (risk-10 called
+# them elevated and crisis; ml/model/EXPERIMENTS.md sections 13 and 16).
+NON_PROSE_TEXTS = [
+    "https://www.dr.dk/nyheder/indland/ny-skoleaftale-for-gymnasierne?utm_source=app",
+    "for i in range(10):\n    print(i * i)\n# virker det her?",
+    "12/03/2025, 19/04/2025, 02/06/2025, 15/08/2025",
+]
+
+
+@pytest.mark.parametrize("text", NON_PROSE_TEXTS)
+def test_links_code_and_dates_are_not_held(risk_scorer, text: str) -> None:
+    score = risk_scorer.score_batch([text])[0]
+    assert score.level <= RiskLevel.LOW, (text[:40], score)
