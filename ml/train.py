@@ -454,6 +454,24 @@ def train_head(
     }
 
 
+def train_head_with_extra(
+    corpus_part: Sequence[np.ndarray],
+    extra_part: Sequence[np.ndarray],
+    *,
+    weight_decay: float,
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """``train_head`` on corpus rows plus rows without category labels (``rmhd_training_rows``).
+
+    The extra rows teach the level head only; with none, this is ``train_head`` itself.
+    """
+    if not extra_part:
+        return train_head(*corpus_part, weight_decay=weight_decay, seed=seed)
+    mask = np.concatenate([np.ones(len(corpus_part[0])), np.zeros(len(extra_part[0]))])
+    merged = [np.concatenate([a, b]) for a, b in zip(corpus_part, extra_part, strict=True)]
+    return train_head(*merged, weight_decay=weight_decay, seed=seed, category_mask=mask)
+
+
 def fit_platt(raw: np.ndarray, target: np.ndarray) -> tuple[float, float]:
     """Fit p = sigmoid(a * logit(raw) + b) by Newton's method on the log loss."""
     clipped = np.clip(raw, 1e-6, 1 - 1e-6)
@@ -1001,13 +1019,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def fit(index: np.ndarray, decay: float, *, with_rmhd: bool = True) -> dict[str, np.ndarray]:
         """Train the head on corpus texts ``index`` plus, unless told not to, RMHD's half."""
-        corpus_part = stack(index)
         rmhd_part = stack_rmhd(float(len(index))) if with_rmhd else ()
-        if not rmhd_part:
-            return train_head(*corpus_part, weight_decay=decay, seed=args.seed)
-        mask = np.concatenate([np.ones(len(corpus_part[0])), np.zeros(len(rmhd_part[0]))])
-        merged = [np.concatenate([a, b]) for a, b in zip(corpus_part, rmhd_part, strict=True)]
-        return train_head(*merged, weight_decay=decay, seed=args.seed, category_mask=mask)
+        return train_head_with_extra(stack(index), rmhd_part, weight_decay=decay, seed=args.seed)
 
     def stack(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return stack_windows(

@@ -52,7 +52,7 @@ from ml.train import (
     rmhd_training_rows,
     stack_windows,
     text_scores,
-    train_head,
+    train_head_with_extra,
 )
 from ml.types import RiskLevel
 
@@ -161,11 +161,9 @@ def evaluate_recipe(
             index, windows, truth, langs, kinds, category_matrix, recipe.hard_negative_weight
         )
         rmhd_part = rmhd.training_rows(float(len(index)))
-        if not rmhd_part:
-            return train_head(*corpus_part, weight_decay=recipe.weight_decay, seed=seed)
-        mask = np.concatenate([np.ones(len(corpus_part[0])), np.zeros(len(rmhd_part[0]))])
-        merged = [np.concatenate([a, b]) for a, b in zip(corpus_part, rmhd_part, strict=True)]
-        return train_head(*merged, weight_decay=recipe.weight_decay, seed=seed, category_mask=mask)
+        return train_head_with_extra(
+            corpus_part, rmhd_part, weight_decay=recipe.weight_decay, seed=seed
+        )
 
     raw = np.zeros((len(rows), 3))
     for k in range(len(names) + rest_folds):
