@@ -118,6 +118,10 @@ CORPUS_FILES = (
     "en_focus9.tsv",
     "da_blind8.tsv",  # the eighth sealed set, spent shipping sammen-risk-13 (section 16)
     "en_blind8.tsv",
+    "da_w10a.tsv",  # two blind writers, mostly 12-17-year-old voices (section 17)
+    "en_w10a.tsv",
+    "da_w10b.tsv",  # two blind writers, mostly 18-25-year-old voices (section 17)
+    "en_w10b.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.

@@ -69,6 +69,8 @@ WRITER_SETS = (
     ("blind7", ("da_blind7.tsv", "en_blind7.tsv")),
     ("focus9", ("da_focus9.tsv", "en_focus9.tsv")),
     ("blind8", ("da_blind8.tsv", "en_blind8.tsv")),
+    ("w10a", ("da_w10a.tsv", "en_w10a.tsv")),
+    ("w10b", ("da_w10b.tsv", "en_w10b.tsv")),
 )
 
 
