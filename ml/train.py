@@ -4,8 +4,8 @@ Reproducible end to end (fixed seed, deterministic torch ops, one thread by defa
 
 1. read the labelled corpus ``ml/corpus/*.tsv`` (``CORPUS_FILES``);
 2. embed every text window with the e5 encoder (normalised mean pools after the layers
-   ``--pool-layers`` names, side by side; the default ``POOL_LAYERS`` is an older recipe's,
-   production reads 4, 8 and 12: the card's rebuild command), cached in ``ml/.cache/``
+   ``--pool-layers`` names, side by side; the defaults are the shipped recipe's), cached in
+   ``ml/.cache/``
    (ignored) by text hash, encoder hash and layers, so a re-run costs seconds;
 3. split by ``group`` (paraphrases of one post share a group) into train / calibration /
    test: the split recorded in ``ml/corpus/split.tsv`` (new groups placed by hash);
@@ -130,11 +130,19 @@ FROZEN_SPLIT_SEED = 13
 MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
-MODEL_RELEASE = 9
-# The head reads the normalised mean pools after layers 6 and 12 of e5-small, side by side.
-# On the calibration split (ml/model/EXPERIMENTS.md) layer 6 separated Sammen's levels better
-# than layer 12, layer 12 transferred better to Reddit, and the pair beat both.
-POOL_LAYERS = (6, 12)
+# The release a run writes unless ``--release`` says otherwise: the one being prepared.
+MODEL_RELEASE = 14
+# The shipped recipe (sammen-risk-10 onwards), so ``python -m ml.train`` with no options trains
+# it. The head reads the normalised mean pools after layers 4, 8 and 12 of e5-small, side by
+# side: on held-out writers they beat 6 + 12 (ml/model/EXPERIMENTS.md section 12).
+POOL_LAYERS = (4, 8, 12)
+# Crisis shares the elevated threshold may pass, per language the largest whose out-of-fold
+# level-none flagged share stays within NONE_FLAGGED_CAP (section 12).
+GATE_GRID = (0.96, 0.965, 0.97, 0.975, 0.98)
+NONE_FLAGGED_CAP = 0.08
+# Out-of-fold share of crisis posts the crisis threshold passes: below the target plus the
+# margin, because the full margin called many more elevated posts crisis (section 12).
+CRISIS_TARGET = 0.955
 # RMHD Reddit labels mapped onto Sammen's levels for the (optional) RMHD training half.
 RMHD_NON_MENTAL_HEALTH = frozenset(
     {
@@ -930,25 +938,24 @@ def main(argv: list[str] | None = None) -> int:
         "--elevated-crisis-target",
         type=float,
         default=RECALL_TARGETS["crisis"] + THRESHOLD_MARGIN / 2,
-        help="out-of-fold share of crisis posts the elevated threshold must pass (0 = off); "
-        "half the usual margin, because the full one held idioms (EXPERIMENTS.md)",
+        help="with --gate-grid '': the one out-of-fold share of crisis posts the elevated "
+        "threshold must pass (0 = off; the rule before sammen-risk-6)",
     )
     parser.add_argument(
         "--crisis-target",
         type=float,
-        default=None,
-        help="out-of-fold share of crisis posts the crisis threshold must pass (default: the "
-        "crisis recall target plus the margin); tried and not shipped (EXPERIMENTS.md, 8)",
+        default=CRISIS_TARGET,
+        help="out-of-fold share of crisis posts the crisis threshold must pass",
     )
     parser.add_argument(
         "--gate-grid",
-        type=lambda text: [float(v) for v in text.split(",")],
-        default=[],
+        type=lambda text: [float(v) for v in text.split(",") if v],
+        default=list(GATE_GRID),
         help="comma-separated crisis shares the elevated threshold may pass; per language the "
         "largest whose out-of-fold level-none flagged share stays within --none-flagged-cap "
-        "is used (replaces --elevated-crisis-target)",
+        "is used ('' falls back to the single --elevated-crisis-target)",
     )
-    parser.add_argument("--none-flagged-cap", type=float, default=0.08)
+    parser.add_argument("--none-flagged-cap", type=float, default=NONE_FLAGGED_CAP)
     parser.add_argument(
         "--floor-aware",
         action="store_true",

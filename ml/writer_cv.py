@@ -34,7 +34,10 @@ from ml.train import (
     CACHE_DIR,
     CATEGORIES,
     CORPUS_DIR,
+    CRISIS_TARGET,
     FROZEN_SPLIT_SEED,
+    GATE_GRID,
+    NONE_FLAGGED_CAP,
     POOL_LAYERS,
     Calibration,
     Thresholds,
@@ -81,9 +84,9 @@ class Recipe:
     name: str
     weight_decay: float = 1e-5
     hard_negative_weight: float = 4.0
-    gate_grid: tuple[float, ...] = (0.97, 0.975, 0.98, 0.985, 0.99)
-    none_flagged_cap: float = 0.08
-    crisis_target: float | None = 0.965
+    gate_grid: tuple[float, ...] = GATE_GRID
+    none_flagged_cap: float = NONE_FLAGGED_CAP
+    crisis_target: float | None = CRISIS_TARGET
     floor_aware: bool = False  # ml.train --floor-aware
     pool_layers: tuple[int, ...] = POOL_LAYERS  # ml.train --pool-layers
     # RMHD training rows, as ml.train's --rmhd-* options (weight 0: none).
