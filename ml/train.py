@@ -122,6 +122,10 @@ CORPUS_FILES = (
     "en_w10a.tsv",
     "da_w10b.tsv",  # two blind writers, mostly 18-25-year-old voices (section 17)
     "en_w10b.tsv",
+    "da_blind9.tsv",  # the ninth sealed set, spent rejecting sammen-risk-14 (section 17)
+    "en_blind9.tsv",
+    "da_nonprose10.tsv",  # non-prose posts, mostly numbers, mash and emoji (section 17)
+    "en_nonprose10.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.

@@ -74,6 +74,7 @@ WRITER_SETS = (
     ("blind8", ("da_blind8.tsv", "en_blind8.tsv")),
     ("w10a", ("da_w10a.tsv", "en_w10a.tsv")),
     ("w10b", ("da_w10b.tsv", "en_w10b.tsv")),
+    ("blind9", ("da_blind9.tsv", "en_blind9.tsv")),
 )
 
 
