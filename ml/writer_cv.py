@@ -75,6 +75,7 @@ WRITER_SETS = (
     ("w10a", ("da_w10a.tsv", "en_w10a.tsv")),
     ("w10b", ("da_w10b.tsv", "en_w10b.tsv")),
     ("blind9", ("da_blind9.tsv", "en_blind9.tsv")),
+    ("blind10", ("da_blind10.tsv", "en_blind10.tsv")),
 )
 
 

@@ -255,6 +255,26 @@ class TransformerScorer:
                 best[window.text_index] = row
         return langs, windows, calibrated, levels, category_probs, best
 
+    def _text_levels(
+        self, langs: Sequence[str], windows: Sequence[Window], calibrated: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per text: the highest calibrated score of each level over its windows, and its level.
+
+        ``ml.train`` chooses the thresholds on exactly this aggregate (``text_scores``, the
+        column-wise maximum over windows; Platt maps are monotone, so calibrating first gives
+        the same maxima). A long post whose alarming window and most crisis-like window differ
+        is therefore judged here as it was when the thresholds' recall was measured.
+        """
+        text_calibrated = np.zeros((len(langs), calibrated.shape[1]))
+        owners = np.array([w.text_index for w in windows], dtype=np.int64)
+        np.maximum.at(text_calibrated, owners, calibrated)
+        text_levels = np.zeros(len(langs), dtype=np.int64)
+        for lang in LANGUAGES:
+            rows = np.array([text_lang == lang for text_lang in langs], dtype=bool)
+            if rows.any():
+                text_levels[rows] = self.head.levels(text_calibrated[rows], lang)
+        return text_calibrated, text_levels
+
     def _occlusion_for_held(
         self,
         views: Sequence[ModelView],
@@ -298,14 +318,15 @@ class TransformerScorer:
             return []
         views = [model_view(text) for text in clean]
         langs, windows, calibrated, levels, category_probs, best = self._best_windows(views)
+        text_calibrated, text_levels = self._text_levels(langs, windows, calibrated)
         occluded: dict[int, list[Evidence]] = {}
         if self.with_evidence if occlusion is None else occlusion:
             occluded = self._occlusion_for_held(views, langs, windows, levels, best)
         results = []
         for index, text in enumerate(clean):
-            row = best[index]
-            model_level = RiskLevel(int(levels[row]))
-            probability = float(calibrated[row, 1])  # calibrated P(needs a human: elevated+)
+            row = best[index]  # the window evidence and categories come from
+            model_level = RiskLevel(int(text_levels[index]))
+            probability = float(text_calibrated[index, 1])  # calibrated P(elevated+)
             hits = match_rules(text)
             floor = rule_floor(hits)
             level = max(model_level, floor)

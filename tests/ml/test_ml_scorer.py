@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from ml.types import RiskLevel, RiskScore
@@ -166,17 +167,56 @@ def test_a_risk_sentence_among_repeats_is_held_with_evidence_in_the_original(
     assert all(0 <= e.start < e.end <= len(text) for e in score.evidence)
 
 
-# Posts that are not prose must not page a human. Known failures, not tested: sammen-risk-13
-# calls a list of the numbers 0-30 and "asdfghjkl qwertyuiop zxcvbnm" crisis (risk-10 called
-# them elevated and crisis; ml/model/EXPERIMENTS.md sections 13 and 16).
+# Posts that are not prose must not page a human. sammen-risk-10 to -14 called a list of
+# numbers and keyboard mash elevated or crisis; the non-prose writer set of section 17 fixed it
+# (ml/model/EXPERIMENTS.md sections 13, 16 and 17).
 NON_PROSE_TEXTS = [
     "https://www.dr.dk/nyheder/indland/ny-skoleaftale-for-gymnasierne?utm_source=app",
     "for i in range(10):\n    print(i * i)\n# virker det her?",
     "12/03/2025, 19/04/2025, 02/06/2025, 15/08/2025",
+    " ".join(str(i) for i in range(31)),
+    " ".join(str(i) for i in range(600)),
+    "asdfghjkl qwertyuiop zxcvbnm",
 ]
 
 
 @pytest.mark.parametrize("text", NON_PROSE_TEXTS)
-def test_links_code_and_dates_are_not_held(risk_scorer, text: str) -> None:
+def test_non_prose_posts_are_not_held(risk_scorer, text: str) -> None:
     score = risk_scorer.score_batch([text])[0]
     assert score.level <= RiskLevel.LOW, (text[:40], score)
+
+
+def test_long_posts_get_the_level_their_thresholds_were_chosen_for(risk_scorer) -> None:
+    """Production judges a multi-window post as ``ml.train`` did when it chose the thresholds.
+
+    Training takes each level's highest score over a post's windows; production once took the
+    single best window instead, and two long posts of blind set 10 came out elevated in
+    production but crisis on the path the thresholds' recall was measured on.
+    """
+    from ml.backends.lexicon import match_rules, rule_floor
+    from ml.evaluation import read_labelled_tsv
+    from ml.language import detect_language
+    from ml.modelview import model_view
+    from ml.train import CORPUS_DIR, predict_levels, text_scores
+
+    encoder, head = risk_scorer.encoder, risk_scorer.head
+    texts = [
+        row.text
+        for row in read_labelled_tsv(CORPUS_DIR / "en_blind10.tsv")
+        if len(encoder.windows([model_view(row.text).text])) > 1
+    ]
+    assert len(texts) >= 30
+    views = [model_view(text).text for text in texts]
+    vectors, windows = encoder.embed_windows(views, batch_size=risk_scorer.batch_size)
+    per_text: list[list] = [[] for _ in texts]
+    for vector, window in zip(vectors, windows, strict=True):
+        per_text[window.text_index].append(vector)
+    _, trained = predict_levels(
+        head,
+        text_scores(head, [np.stack(rows) for rows in per_text]),
+        [detect_language(view) for view in views],
+    )
+    floors = [int(rule_floor(match_rules(text))) for text in texts]
+    expected = [max(int(level), floor) for level, floor in zip(trained, floors, strict=True)]
+    produced = [int(score.level) for score in risk_scorer.score_batch(texts, occlusion=False)]
+    assert produced == expected
