@@ -128,6 +128,8 @@ CORPUS_FILES = (
     "en_nonprose10.tsv",
     "da_blind10.tsv",  # the tenth sealed set, spent shipping sammen-risk-15 (section 17)
     "en_blind10.tsv",
+    "da_blind11.tsv",  # the eleventh sealed set, spent rejecting sammen-risk-16 (section 17)
+    "en_blind11.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.

@@ -76,6 +76,7 @@ WRITER_SETS = (
     ("w10b", ("da_w10b.tsv", "en_w10b.tsv")),
     ("blind9", ("da_blind9.tsv", "en_blind9.tsv")),
     ("blind10", ("da_blind10.tsv", "en_blind10.tsv")),
+    ("blind11", ("da_blind11.tsv", "en_blind11.tsv")),
 )
 
 
