@@ -652,16 +652,8 @@ def text_scores(head: Head, windows: Sequence[np.ndarray]) -> np.ndarray:
 def predict_levels(
     head: Head, raw: np.ndarray, langs: Sequence[str] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Calibrated scores and levels for texts, using each text's language."""
-    calibrated = np.empty_like(raw)
-    levels = np.zeros(len(raw), dtype=np.int64)
-    lang_array = np.asarray(langs)
-    for lang in LANGUAGES:
-        rows = lang_array == lang
-        if rows.any():
-            calibrated[rows] = head.calibrated(raw[rows], lang)
-            levels[rows] = head.levels(calibrated[rows], lang)
-    return calibrated, levels
+    """Calibrated scores and levels for texts, using each text's language (as production)."""
+    return head.assess(raw, list(langs))
 
 
 def fresh_set_report(

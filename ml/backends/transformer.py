@@ -102,6 +102,30 @@ class Head:
         crisis = elevated & (calibrated[:, 2] >= limits["crisis"])
         return np.where(crisis, 3, np.where(elevated, 2, np.where(low, 1, 0))).astype(np.int64)
 
+    def levels_each(self, calibrated: np.ndarray, langs: Sequence[str]) -> np.ndarray:
+        """``levels`` for rows in mixed languages: each row by its own language's thresholds."""
+        row_langs = np.asarray(langs)
+        levels = np.zeros(len(calibrated), dtype=np.int64)
+        for lang in LANGUAGES:
+            rows = row_langs == lang
+            if rows.any():
+                levels[rows] = self.levels(calibrated[rows], lang)
+        return levels
+
+    def assess(self, raw: np.ndarray, langs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated scores and levels for rows of ``level_scores``, each in its language.
+
+        Training (out-of-fold figures, the sealed-set report) and the scorer both go through
+        here, so a threshold means the same thing in both.
+        """
+        row_langs = np.asarray(langs)
+        calibrated = np.zeros_like(raw)
+        for lang in LANGUAGES:
+            rows = row_langs == lang
+            if rows.any():
+                calibrated[rows] = self.calibrated(raw[rows], lang)
+        return calibrated, self.levels_each(calibrated, langs)
+
     def category_probs(self, embeddings: np.ndarray) -> np.ndarray:
         """Independent sigmoid probability per category: shape [n, n_categories]."""
         logits = embeddings @ self.category_weight + self.category_bias
@@ -223,14 +247,7 @@ class TransformerScorer:
         """Embed all windows; return windows, calibrated scores, levels and category probs."""
         embeddings, windows = self.encoder.embed_windows(texts, batch_size=self.batch_size)
         raw = self.head.level_scores(embeddings)
-        calibrated = np.empty_like(raw)
-        levels = np.zeros(len(windows), dtype=np.int64)
-        owners = np.array([w.text_index for w in windows], dtype=np.int64)
-        for lang in LANGUAGES:
-            rows = np.array([langs[i] == lang for i in owners], dtype=bool)
-            if rows.any():
-                calibrated[rows] = self.head.calibrated(raw[rows], lang)
-                levels[rows] = self.head.levels(calibrated[rows], lang)
+        calibrated, levels = self.head.assess(raw, [langs[w.text_index] for w in windows])
         return windows, calibrated, levels, self.head.category_probs(embeddings)
 
     def _best_windows(
@@ -268,12 +285,7 @@ class TransformerScorer:
         text_calibrated = np.zeros((len(langs), calibrated.shape[1]))
         owners = np.array([w.text_index for w in windows], dtype=np.int64)
         np.maximum.at(text_calibrated, owners, calibrated)
-        text_levels = np.zeros(len(langs), dtype=np.int64)
-        for lang in LANGUAGES:
-            rows = np.array([text_lang == lang for text_lang in langs], dtype=bool)
-            if rows.any():
-                text_levels[rows] = self.head.levels(text_calibrated[rows], lang)
-        return text_calibrated, text_levels
+        return text_calibrated, self.head.levels_each(text_calibrated, langs)
 
     def _occlusion_for_held(
         self,
