@@ -5,8 +5,7 @@ Reproducible end to end (fixed seed, deterministic torch ops, one thread by defa
 1. read the labelled corpus ``ml/corpus/*.tsv`` (``CORPUS_FILES``);
 2. embed every text window with the e5 encoder (normalised mean pools after the layers
    ``--pool-layers`` names, side by side; the defaults are the shipped recipe's), cached in
-   ``ml/.cache/``
-   (ignored) by text hash, encoder hash and layers, so a re-run costs seconds;
+   ``ml/.cache/`` (ignored) by text hash, encoder hash and layers, so a re-run costs seconds;
 3. split by ``group`` (paraphrases of one post share a group) into train / calibration /
    test: the split recorded in ``ml/corpus/split.tsv`` (new groups placed by hash);
 4. train a multinomial logistic regression over levels plus one sigmoid per category, with
