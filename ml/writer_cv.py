@@ -97,6 +97,8 @@ class Recipe:
     rmhd_suicidewatch_level: int = int(RiskLevel.ELEVATED)
     rmhd_mental_health_level: int = int(RiskLevel.LOW)
     rmhd_per_control: int = 40
+    # Writer sets never trained on (still held out and scored), to measure what a set adds.
+    untrained_sets: tuple[str, ...] = ()
 
 
 def _headless(
@@ -121,12 +123,18 @@ def evaluate_recipe(
     seed: int = FROZEN_SPLIT_SEED,
     rest_folds: int = 4,
     cache_layers: tuple[int, ...] | None = None,
+    pool_excluding: tuple[str, ...] = (),
 ) -> dict[str, dict[str, float]]:
     """Held-out-writer figures per writer set and pooled over all of them.
 
     ``cache_layers`` (a superset of the recipe's layers) reads one cache embedded with those
     layers and slices it, so recipes that differ only in their layers share one encoder pass.
+    ``pool_excluding`` adds ``pooled_excluding``: pooled over the other sets only, so a recipe
+    that trains on new sets and one that does not compare on the same held-out posts.
     """
+    unknown = (set(recipe.untrained_sets) | set(pool_excluding)) - {n for n, _ in WRITER_SETS}
+    if unknown:
+        raise ValueError(f"unknown writer sets {sorted(unknown)}")
     cache_layers = cache_layers or recipe.pool_layers
     missing = set(recipe.pool_layers) - set(cache_layers)
     if missing:
@@ -161,10 +169,12 @@ def evaluate_recipe(
         fold[fit_index[writer[fit_index] == name]] = k
     rest = fit_index[writer[fit_index] == ""]
     fold[rest] = len(names) + assign_folds([rows[i] for i in rest], rest_folds, seed)
+    trainable = ~np.isin(writer, recipe.untrained_sets)
 
     rmhd = _RmhdRows(recipe, seed, encoder, cache, cache_layers)
 
     def fit(index: np.ndarray) -> dict[str, np.ndarray]:
+        index = index[trainable[index]]
         corpus_part = stack_windows(
             index, windows, truth, langs, kinds, category_matrix, recipe.hard_negative_weight
         )
@@ -182,10 +192,10 @@ def evaluate_recipe(
 
     floors = np.array([int(rule_floor(match_rules(r.text))) for r in rows])
     results: dict[str, dict[str, float]] = {}
-    pooled_truth, pooled_predicted, pooled_langs = [], [], []
+    pooled_truth, pooled_predicted, pooled_langs, pooled_names = [], [], [], []
     for k, name in enumerate(names):
         held = fit_index[fold[fit_index] == k]
-        others = fit_index[fold[fit_index] != k]
+        others = fit_index[(fold[fit_index] != k) & trainable[fit_index]]
         calibration, thresholds, _ = choose_operating_point(
             raw[others], truth[others], langs[others],
             gate_grid=recipe.gate_grid, none_flagged_cap=recipe.none_flagged_cap,
@@ -202,9 +212,12 @@ def evaluate_recipe(
         pooled_truth.append(truth[held])
         pooled_predicted.append(predicted)
         pooled_langs.append(langs[held])
-    results["pooled"] = summarise(
-        np.concatenate(pooled_truth), np.concatenate(pooled_predicted), np.concatenate(pooled_langs)
-    )
+        pooled_names.append(np.full(len(held), name))
+    pooled = [np.concatenate(part) for part in (pooled_truth, pooled_predicted, pooled_langs)]
+    results["pooled"] = summarise(*pooled)
+    if pool_excluding:
+        kept = ~np.isin(np.concatenate(pooled_names), pool_excluding)
+        results["pooled_excluding"] = summarise(*(part[kept] for part in pooled))
     results["rmhd"] = rmhd.heldout_auroc(_headless(fit(fit_index), {}, {}))
     return results
 
@@ -306,7 +319,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="embed once with these layers (comma-separated) and slice each recipe's from them",
     )
+    parser.add_argument(
+        "--pool-excluding",
+        default="",
+        help="comma-separated writer sets left out of an extra pooled figure, pooled_excluding",
+    )
     args = parser.parse_args(argv)
+    pool_excluding = tuple(name for name in args.pool_excluding.split(",") if name)
     cache_layers = (
         tuple(int(k) for k in args.cache_layers.split(",")) if args.cache_layers else None
     )
@@ -316,11 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.use_deterministic_algorithms(True)
     for text in args.recipes:
         spec = json.loads(text)
-        for field in ("gate_grid", "pool_layers"):
+        for field in ("gate_grid", "pool_layers", "untrained_sets"):
             if field in spec:
                 spec[field] = tuple(spec[field])
         recipe = Recipe(**spec)
-        results = evaluate_recipe(recipe, cache_layers=cache_layers)
+        results = evaluate_recipe(recipe, cache_layers=cache_layers, pool_excluding=pool_excluding)
         print(json.dumps({"recipe": spec, "results": results}))  # noqa: T201
     return 0
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ml.train import CORPUS_FILES
-from ml.writer_cv import WRITER_SETS, layer_columns, summarise
+from ml.writer_cv import WRITER_SETS, Recipe, evaluate_recipe, layer_columns, summarise
 
 
 def test_every_writer_set_is_training_data_in_both_languages() -> None:
@@ -35,3 +36,10 @@ def test_summary_counts_crisis_misses_and_false_alarms_per_language() -> None:
 def test_layer_columns_pick_each_layers_block_in_the_recipes_order() -> None:
     columns = layer_columns((2, 4, 6), (6, 2), width=3)
     assert columns.tolist() == [6, 7, 8, 0, 1, 2]
+
+
+def test_an_unknown_writer_set_is_refused_before_any_embedding() -> None:
+    with pytest.raises(ValueError, match="unknown writer sets"):
+        evaluate_recipe(Recipe("typo", untrained_sets=("blind99",)))
+    with pytest.raises(ValueError, match="unknown writer sets"):
+        evaluate_recipe(Recipe("typo"), pool_excluding=("w10c",))
