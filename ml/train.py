@@ -129,6 +129,10 @@ CORPUS_FILES = (
     "en_blind10.tsv",
     "da_blind11.tsv",  # the eleventh sealed set, spent rejecting sammen-risk-16 (section 17)
     "en_blind11.tsv",
+    "da_e11a.tsv",  # everyday posts and hard negatives, mostly 14-20 (section 18)
+    "en_e11a.tsv",
+    "da_e11b.tsv",  # everyday posts and hard negatives, mostly 18-25 (section 18)
+    "en_e11b.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
@@ -138,7 +142,7 @@ MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
 # The release a run writes unless ``--release`` says otherwise: the one being prepared.
-MODEL_RELEASE = 16
+MODEL_RELEASE = 17
 # The shipped recipe (sammen-risk-10 onwards), so ``python -m ml.train`` with no options trains
 # it. The head reads the normalised mean pools after layers 4, 8 and 12 of e5-small, side by
 # side: on held-out writers they beat 6 + 12 (ml/model/EXPERIMENTS.md section 12).

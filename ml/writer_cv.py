@@ -77,6 +77,8 @@ WRITER_SETS = (
     ("blind9", ("da_blind9.tsv", "en_blind9.tsv")),
     ("blind10", ("da_blind10.tsv", "en_blind10.tsv")),
     ("blind11", ("da_blind11.tsv", "en_blind11.tsv")),
+    ("e11a", ("da_e11a.tsv", "en_e11a.tsv")),
+    ("e11b", ("da_e11b.tsv", "en_e11b.tsv")),
 )
 
 
