@@ -133,6 +133,8 @@ CORPUS_FILES = (
     "en_e11a.tsv",
     "da_e11b.tsv",  # everyday posts and hard negatives, mostly 18-25 (section 18)
     "en_e11b.tsv",
+    "da_blind12.tsv",  # the twelfth sealed set, spent shipping sammen-risk-17 (section 18)
+    "en_blind12.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.
@@ -142,7 +144,7 @@ MODEL_DIR = ML_DIR / "model"
 CACHE_DIR = ML_DIR / ".cache"
 MODEL_NAME = "sammen-risk"
 # The release a run writes unless ``--release`` says otherwise: the one being prepared.
-MODEL_RELEASE = 17
+MODEL_RELEASE = 18
 # The shipped recipe (sammen-risk-10 onwards), so ``python -m ml.train`` with no options trains
 # it. The head reads the normalised mean pools after layers 4, 8 and 12 of e5-small, side by
 # side: on held-out writers they beat 6 + 12 (ml/model/EXPERIMENTS.md section 12).
@@ -154,6 +156,9 @@ NONE_FLAGGED_CAP = 0.08
 # Out-of-fold share of crisis posts the crisis threshold passes: below the target plus the
 # margin, because the full margin called many more elevated posts crisis (section 12).
 CRISIS_TARGET = 0.955
+# Hard negatives (level none posts a naive filter would flag) count this many times in the
+# head's loss; 8 instead of 4 since sammen-risk-17 (section 18).
+HARD_NEGATIVE_WEIGHT = 8.0
 # RMHD Reddit labels mapped onto Sammen's levels for the (optional) RMHD training half.
 RMHD_NON_MENTAL_HEALTH = frozenset(
     {
@@ -900,7 +905,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--weight-decay", type=float, default=None, help="skip the search")
     parser.add_argument(
-        "--hard-negative-weight", type=float, default=4.0, help="weight of hard negative rows"
+        "--hard-negative-weight",
+        type=float,
+        default=HARD_NEGATIVE_WEIGHT,
+        help="weight of hard negative rows",
     )
     parser.add_argument("--cv-folds", type=int, default=5, help="folds for calibration scores")
     parser.add_argument(

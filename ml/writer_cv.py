@@ -37,6 +37,7 @@ from ml.train import (
     CRISIS_TARGET,
     FROZEN_SPLIT_SEED,
     GATE_GRID,
+    HARD_NEGATIVE_WEIGHT,
     NONE_FLAGGED_CAP,
     POOL_LAYERS,
     Calibration,
@@ -79,6 +80,7 @@ WRITER_SETS = (
     ("blind11", ("da_blind11.tsv", "en_blind11.tsv")),
     ("e11a", ("da_e11a.tsv", "en_e11a.tsv")),
     ("e11b", ("da_e11b.tsv", "en_e11b.tsv")),
+    ("blind12", ("da_blind12.tsv", "en_blind12.tsv")),
 )
 
 
@@ -88,7 +90,7 @@ class Recipe:
 
     name: str
     weight_decay: float = 1e-5
-    hard_negative_weight: float = 4.0
+    hard_negative_weight: float = HARD_NEGATIVE_WEIGHT
     gate_grid: tuple[float, ...] = GATE_GRID
     none_flagged_cap: float = NONE_FLAGGED_CAP
     crisis_target: float | None = CRISIS_TARGET
