@@ -135,6 +135,10 @@ CORPUS_FILES = (
     "en_e11b.tsv",
     "da_blind12.tsv",  # the twelfth sealed set, spent shipping sammen-risk-17 (section 18)
     "en_blind12.tsv",
+    "da_e12a.tsv",  # everyday posts and hard negatives, mostly 12-16 (section 18)
+    "en_e12a.tsv",
+    "da_e12b.tsv",  # everyday posts and hard negatives, neurodivergent and varied voices
+    "en_e12b.tsv",
 )
 # Every group's split, recorded on 2026-11-22 from the seed-13 draw over the corpus above;
 # ``ml.train`` appends new groups (placed by hash) and never moves a recorded one.

@@ -81,6 +81,8 @@ WRITER_SETS = (
     ("e11a", ("da_e11a.tsv", "en_e11a.tsv")),
     ("e11b", ("da_e11b.tsv", "en_e11b.tsv")),
     ("blind12", ("da_blind12.tsv", "en_blind12.tsv")),
+    ("e12a", ("da_e12a.tsv", "en_e12a.tsv")),
+    ("e12b", ("da_e12b.tsv", "en_e12b.tsv")),
 )
 
 
