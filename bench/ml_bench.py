@@ -1,9 +1,9 @@
 """Benchmark the risk scorer on one core: ``python bench/ml_bench.py``.
 
 Measures, for fp32 and dynamic int8 (``torch.ao.quantization.quantize_dynamic`` on the
-Linear layers): load time, p50/p99 latency at batch 1 and throughput at batch 8 and 32 for
-short posts (about 12 words) and 100-word posts, peak RSS, and the accuracy change on the
-held-out test split of ``python -m ml.train`` (same seed, same group split). With
+Linear layers), or one of them or bf16 (the encoder under CPU autocast) with ``--variant``:
+load time, p50/p99 latency at batch 1 and throughput at batch 8 and 32 for short posts
+(about 12 words) and 100-word posts, peak RSS, and the accuracy change on the held-out test split of ``python -m ml.train`` (same seed, same group split). With
 ``--evidence-split``: routing throughput without occlusion (``score_batch(texts,
 occlusion=False)``, what moderation's screening runs) against the same scorer with it, and the
 cost of ``explain_batch`` per held post (what the explain task runs after routing).
@@ -216,7 +216,7 @@ def main() -> int:
     parser.add_argument("--head-dir", default=None, help="head artefacts (default ml/model)")
     parser.add_argument(
         "--variant",
-        choices=("both", "fp32", "int8"),
+        choices=("both", "fp32", "int8", "bf16"),
         default="both",
         help="run one variant alone to get its own peak RSS (both: the int8 RSS is cumulative)",
     )
@@ -249,6 +249,7 @@ def main() -> int:
             num_threads=args.threads,
             quantize_int8=variant == "int8",
             with_evidence=not args.no_evidence,
+            precision="bf16" if variant == "bf16" else "fp32",
         )
         load_s = time.perf_counter() - started
         rows[variant] = {"load_s": load_s, **measure(scorer, args.repeats)}

@@ -221,6 +221,15 @@ PRESENCE_COALESCE_SECONDS = env.float("PRESENCE_COALESCE_SECONDS", default=1.0)
 # --- Risk model ----------------------------------------------------------------------------------
 RISK_SCORER = env("RISK_SCORER", default="transformer")  # the real model, also embedded
 RISK_MODEL_PATH = env("RISK_MODEL_PATH", default=str(BASE_DIR / "ml" / "weights"))
+# torch threads per scoring process: one, and more worker processes to scale (bench/README.md).
+RISK_TORCH_THREADS = env.int("RISK_TORCH_THREADS", default=1)
+# The encoder's arithmetic (ml.encoder.PRECISIONS): fp32, what the head was calibrated on, or
+# bf16, about 1.7x faster where the CPU has it natively (fp32 with a warning where it has not).
+RISK_ENCODER_PRECISION = env("RISK_ENCODER_PRECISION", default="fp32")
+if RISK_ENCODER_PRECISION not in ("fp32", "bf16"):
+    raise ImproperlyConfigured("RISK_ENCODER_PRECISION must be fp32 or bf16.")
+if RISK_TORCH_THREADS < 1:
+    raise ImproperlyConfigured("RISK_TORCH_THREADS must be 1 or more.")
 
 # --- Logging: structured events, never post bodies ---------------------------------------------
 LOGGING = {

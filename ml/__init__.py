@@ -37,18 +37,25 @@ __all__ = [
 ]
 
 
-def load_scorer(name: str, *, model_path: str | None = None) -> RiskScorer:
+def load_scorer(
+    name: str, *, model_path: str | None = None, num_threads: int = 1, precision: str = "fp32"
+) -> RiskScorer:
     """Return the named scorer. Never falls back silently.
 
     ``"transformer"`` loads the encoder from ``model_path`` (default ``ml/weights``) and the
     committed head, wrapped by the rule layer; it raises ``ModelUnavailable`` naming
-    ``python -m ml.build_encoder`` when weights are missing or corrupt. ``"lexicon"`` is the
-    rule layer alone, the fail-safe the caller chooses when the model is down.
+    ``python -m ml.build_encoder`` when weights are missing or corrupt. It runs on
+    ``num_threads`` torch threads; ``precision="bf16"`` runs its encoder in bf16 where the
+    CPU has it natively (elsewhere fp32, with a warning, and the model version says which).
+    ``"lexicon"`` is the rule layer alone, the fail-safe the caller chooses when the model is
+    down.
     """
     if name == "transformer":  # the only place torch gets imported
         from ml.backends.transformer import TransformerScorer
 
-        return TransformerScorer(model_path=model_path)
+        return TransformerScorer(
+            model_path=model_path, num_threads=num_threads, precision=precision
+        )
     if name == "lexicon":
         from ml.backends.lexicon import LexiconScorer
 

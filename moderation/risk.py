@@ -68,7 +68,12 @@ class ScoredText:
 
 @functools.cache
 def _scorer() -> RiskScorer:
-    return load_scorer(settings.RISK_SCORER, model_path=settings.RISK_MODEL_PATH)
+    return load_scorer(
+        settings.RISK_SCORER,
+        model_path=settings.RISK_MODEL_PATH,
+        num_threads=settings.RISK_TORCH_THREADS,
+        precision=settings.RISK_ENCODER_PRECISION,
+    )
 
 
 @functools.cache

@@ -32,7 +32,7 @@ from ml.backends.lexicon import (
     match_rules,
     rule_floor,
 )
-from ml.encoder import Encoder, Window
+from ml.encoder import Encoder, Window, native_bf16
 from ml.errors import BUILD_COMMAND, ModelUnavailable
 from ml.language import LANGUAGES, detect_language
 from ml.modelview import ModelView, model_view
@@ -221,14 +221,22 @@ class TransformerScorer:
         quantize_int8: bool = False,
         with_evidence: bool = True,
         batch_size: int = 32,
+        precision: str = "fp32",
     ) -> None:
+        """``precision="bf16"`` runs the encoder in bf16 where the CPU computes it natively
+        and falls back to fp32, with a warning, where it does not (emulated bf16 is slower);
+        scores made in bf16 carry ``+bf16`` in their model version."""
         self.head = load_head(Path(head_dir) if head_dir else DEFAULT_HEAD_DIR)
+        if precision == "bf16" and not native_bf16():
+            logger.warning("ml.scorer.bf16_not_native", extra={"using": "fp32"})
+            precision = "fp32"
         self.encoder = Encoder(
             model_path,
             num_threads=num_threads,
             quantize_int8=quantize_int8,
             num_layers=self.head.encoder_layers,
             pool_layers=self.head.pool_layers or None,
+            precision=precision,
         )
         if self.head.encoder_sha256 and not self.head.encoder_sha256.startswith(
             self.encoder.encoder_hash
@@ -238,6 +246,8 @@ class TransformerScorer:
                 f"run `{BUILD_COMMAND} --force`"
             )
         self.model_version = f"{self.head.version}+{LEXICON_VERSION}"
+        if self.encoder.precision != "fp32":
+            self.model_version += f"+{self.encoder.precision}"
         self.with_evidence = with_evidence
         self.batch_size = batch_size
 

@@ -90,3 +90,13 @@ def test_redis_url_switches_layer_to_redis_with_long_socket_timeout() -> None:
     host = layer["CONFIG"]["hosts"][0]  # type: ignore[index]
     assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert host["socket_timeout"] > 5 and host["max_connections"] >= 1000
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("RISK_ENCODER_PRECISION", "fp16"), ("RISK_TORCH_THREADS", "0")],
+)
+def test_a_bad_risk_model_setting_stops_startup_with_its_name(variable: str, value: str) -> None:
+    result = _manage("check", env={variable: value})
+    assert result.returncode != 0
+    assert variable in result.stderr
