@@ -1,12 +1,13 @@
 """Benchmark the risk scorer on one core: ``python bench/ml_bench.py``.
 
-Measures, for fp32 and dynamic int8 (``torch.ao.quantization.quantize_dynamic`` on the
-Linear layers), or one of them or bf16 (the encoder under CPU autocast) with ``--variant``:
-load time, p50/p99 latency at batch 1 and throughput at batch 8 and 32 for short posts
-(about 12 words) and 100-word posts, peak RSS, and the accuracy change on the held-out test split of ``python -m ml.train`` (same seed, same group split). With
-``--evidence-split``: routing throughput without occlusion (``score_batch(texts,
-occlusion=False)``, what moderation's screening runs) against the same scorer with it, and the
-cost of ``explain_batch`` per held post (what the explain task runs after routing).
+Measures, for fp32 and dynamic int8 (``torch.ao.quantization.quantize_dynamic`` on the Linear
+layers), or one of them or bf16 (the encoder under CPU autocast) with ``--variant``: load time,
+p50/p99 latency at batch 1 and throughput at batch 8 and 32 for short posts (about 12 words) and
+100-word posts, peak RSS, and the accuracy change on the held-out test split of ``python -m
+ml.train`` (same seed, same group split). With ``--evidence-split``: routing throughput without
+occlusion (``score_batch(texts, occlusion=False)``, what moderation's screening runs) against
+the same scorer with it, and the cost of ``explain_batch`` per held post (what the explain task
+runs after routing).
 
 Not a test: numbers depend on the machine and on what else runs on it. The process pins
 itself to one CPU and one torch thread. Results are printed as Markdown for bench/README.md.
